@@ -1,0 +1,214 @@
+/**
+ * The one HTTP layer of the task: Entra (through MSAL's network client) and every Azure DevOps API go through
+ * here. typed-rest-client carries the agent's proxy (with credentials and bypass list), CA and client
+ * certificate, keep-alive and a per-request timeout; this module adds bounded retries that honour
+ * `Retry-After`, refuses to send credentials to any host but the configured ones, and never follows redirects.
+ */
+import * as tl from 'azure-pipelines-task-lib/task';
+import { HttpClient } from 'typed-rest-client/HttpClient';
+import type { IRequestOptions } from 'typed-rest-client/Interfaces';
+import { TaskError, TransportError } from './errors';
+
+export interface ProxySettings {
+  proxyUrl: string;
+  proxyUsername?: string;
+  proxyPassword?: string;
+  proxyBypassHosts?: string[];
+}
+
+export interface CertSettings {
+  caFile?: string;
+  certFile?: string;
+  keyFile?: string;
+  passphrase?: string;
+}
+
+export interface RetryPolicy {
+  /** Attempts in all, the first included. */
+  maxAttempts: number;
+  /** No retry starts after this much time has passed since the first attempt. */
+  maxElapsedMs: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 5, maxElapsedMs: 180_000, baseDelayMs: 500, maxDelayMs: 10_000 };
+
+export interface HttpSettings {
+  timeoutMs: number;
+  userAgent: string;
+  maxSockets: number;
+  proxy?: ProxySettings | null;
+  cert?: CertSettings | null;
+  retry?: Partial<RetryPolicy>;
+  /** Origins (`https://host:port`) that may receive credentials. */
+  trustedOrigins: readonly string[];
+  debug: (message: string) => void;
+}
+
+/**
+ * - `idempotent`: GET, PUT, DELETE and token redemptions: retried on throttling, 5xx, resets and timeouts.
+ * - `unprocessed-only`: POSTs that create something: retried only when the service said it did nothing
+ *   (429, 503, connection refused); any other failure throws a TransportError with `maybeCommitted`.
+ */
+export type RetryMode = 'idempotent' | 'unprocessed-only';
+
+export interface HttpRequest {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH';
+  url: string;
+  headers?: Record<string, string>;
+  body?: string;
+  retry: RetryMode;
+}
+
+export interface HttpResponse {
+  status: number;
+  /** Lower-case names. */
+  headers: Record<string, string>;
+  body: string;
+}
+
+export interface HttpEvents {
+  /** Called when the service throttles (429, or 503 with Retry-After); used to shrink concurrent pools. */
+  onThrottle?: () => void;
+}
+
+const TRANSIENT_STATUS = new Set([408, 429, 500, 502, 503, 504]);
+const UNPROCESSED_STATUS = new Set([429, 503]);
+const UNPROCESSED_ERRORS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
+
+export class HttpLayer {
+  private readonly client: HttpClient;
+  private readonly retry: RetryPolicy;
+  private readonly trusted: Set<string>;
+  readonly events: HttpEvents = {};
+  /** Requests sent, retries included. */
+  requestCount = 0;
+
+  constructor(private readonly settings: HttpSettings) {
+    this.retry = { ...DEFAULT_RETRY, ...settings.retry };
+    this.trusted = new Set(settings.trustedOrigins.map((o) => new URL(o).origin));
+    const options: IRequestOptions = {
+      socketTimeout: settings.timeoutMs,
+      keepAlive: true,
+      maxSockets: settings.maxSockets,
+      allowRedirects: false,
+      allowRetries: false,
+      proxy: settings.proxy ?? undefined,
+      cert: settings.cert ?? undefined,
+      // Never ignoreSslError: a proxy does not make an untrusted certificate acceptable.
+      ignoreSslError: false,
+    };
+    this.client = new HttpClient(settings.userAgent, undefined, options);
+  }
+
+  trust(origin: string): void {
+    this.trusted.add(new URL(origin).origin);
+  }
+
+  async send(request: HttpRequest): Promise<HttpResponse> {
+    const url = new URL(request.url);
+    const headers = request.headers ?? {};
+    if (Object.keys(headers).some((h) => h.toLowerCase() === 'authorization') && !this.trusted.has(url.origin)) {
+      throw new TaskError(tl.loc('UntrustedHost', url.origin));
+    }
+    const started = Date.now();
+    const label = `${request.method} ${url.origin}${url.pathname}`;
+    for (let attempt = 1; ; attempt++) {
+      let waitMs: number;
+      let failure: string;
+      try {
+        const response = await this.once(request, headers);
+        this.settings.debug(`${label} -> ${response.status} (${Date.now() - started} ms, attempt ${attempt})`);
+        const retryable = request.retry === 'idempotent' ? TRANSIENT_STATUS.has(response.status) : UNPROCESSED_STATUS.has(response.status);
+        if (!retryable) {
+          if (request.retry === 'unprocessed-only' && response.status >= 500) {
+            throw new TransportError(tl.loc('AnswerLost', label, `HTTP ${response.status}`), true);
+          }
+          return response;
+        }
+        const hinted = retryAfterMs(response.headers, Date.now());
+        if (response.status === 429 || hinted !== undefined) this.events.onThrottle?.();
+        waitMs = hinted ?? this.backoff(attempt);
+        failure = response.status === 429 ? tl.loc('Throttled', label) : tl.loc('Unavailable', label, response.status);
+        if (hinted !== undefined && hinted > this.retry.maxElapsedMs) {
+          throw new TransportError(tl.loc('ThrottledTooLong', label, Math.ceil(hinted / 1000)), false);
+        }
+      } catch (err) {
+        if (err instanceof TaskError) throw err;
+        const code = errorCode(err);
+        const timedOut = /timeout/i.test(String((err as Error)?.message)) || code === 'ETIMEDOUT';
+        this.settings.debug(`${label} -> ${code ?? 'error'}${timedOut ? ' (timed out)' : ''} (attempt ${attempt})`);
+        const unprocessed = code !== undefined && UNPROCESSED_ERRORS.has(code);
+        const what = timedOut
+          ? tl.loc('TimedOut', label, Math.round(this.settings.timeoutMs / 1000))
+          : tl.loc('NetworkError', label, code ?? String((err as Error)?.message ?? err));
+        if (request.retry === 'unprocessed-only' && !unprocessed) throw new TransportError(tl.loc('AnswerLost', label, what), true);
+        waitMs = this.backoff(attempt);
+        failure = what;
+      }
+      const elapsed = Date.now() - started;
+      if (attempt >= this.retry.maxAttempts || elapsed + waitMs > this.retry.maxElapsedMs) {
+        throw new TransportError(tl.loc('GaveUp', failure, attempt, Math.round((elapsed + 999) / 1000)), false);
+      }
+      this.settings.debug(`${label}: retrying in ${waitMs} ms`);
+      await sleep(waitMs);
+    }
+  }
+
+  private async once(request: HttpRequest, headers: Record<string, string>): Promise<HttpResponse> {
+    this.requestCount++;
+    const response = await this.client.request(request.method, request.url, request.body ?? '', headers);
+    const status = response.message.statusCode ?? 0;
+    const body = await withTimeout(response.readBody(), this.settings.timeoutMs, () => response.message.destroy());
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(response.message.headers)) {
+      if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
+    }
+    return { status, headers: out, body };
+  }
+
+  /** Exponential backoff with full jitter. */
+  private backoff(attempt: number): number {
+    const cap = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (attempt - 1));
+    return Math.round(cap / 2 + (Math.random() * cap) / 2);
+  }
+
+  dispose(): void {
+    this.client.dispose();
+  }
+}
+
+/** `Retry-After` (seconds or HTTP date), else `X-RateLimit-Reset` (Unix seconds); undefined when neither. */
+export function retryAfterMs(headers: Record<string, string>, nowMs: number): number | undefined {
+  const ra = headers['retry-after'];
+  if (ra !== undefined && ra.trim() !== '') {
+    const seconds = Number(ra);
+    if (Number.isFinite(seconds) && seconds >= 0) return Math.round(seconds * 1000);
+    const date = Date.parse(ra);
+    if (!Number.isNaN(date)) return Math.max(0, date - nowMs);
+  }
+  const reset = Number(headers['x-ratelimit-reset']);
+  if (Number.isFinite(reset) && reset > 0) return Math.max(0, reset * 1000 - nowMs);
+  return undefined;
+}
+
+function errorCode(err: unknown): string | undefined {
+  const code = (err as { code?: unknown })?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => void): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      onTimeout();
+      reject(Object.assign(new Error('Response body timeout'), { code: 'ETIMEDOUT' }));
+    }, ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

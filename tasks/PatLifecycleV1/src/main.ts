@@ -1,0 +1,107 @@
+/**
+ * Entry point of PatLifecycle@1: read and check the inputs, sign in, run the operation, publish the outputs.
+ * One top-level catch sets the result, once.
+ */
+import * as path from 'node:path';
+import * as tl from 'azure-pipelines-task-lib/task';
+import { signIn } from './entra';
+import { TaskError } from './errors';
+import { HttpLayer } from './http';
+import { runOperation, type Logger } from './operations';
+import { SECRET_INPUTS, parseParameters, type TaskParameters } from './params';
+import { PatsApi } from './patsApi';
+import { AdaptivePool } from './pool';
+import { TaskOutputs, summaryMarkdown, uploadSummary } from './outputs';
+import { neutralize } from './sanitize';
+
+const VERSION = '1.0.0';
+
+/** Inputs through task-lib; a secret input is registered as secret the moment it is read. */
+export function readInput(name: string): string | undefined {
+  const value = tl.getInput(name, false);
+  if (value && SECRET_INPUTS.has(name) && !/^\s*\$\([^)]*\)\s*$/.test(value)) registerSecret(value);
+  return value;
+}
+
+/** tl.setSecret refuses multi-line values: register each line. */
+export function registerSecret(value: string): void {
+  for (const line of value.split(/\r?\n/)) if (line.trim() !== '') tl.setSecret(line.trim());
+}
+
+const log: Logger = {
+  info: (message) => console.log(neutralize(message)),
+  warn: (message) => tl.warning(message),
+  debug: (message) => tl.debug(message),
+};
+
+let finished = false;
+function finish(result: tl.TaskResult, message: string): void {
+  if (finished) return;
+  finished = true;
+  tl.setResult(result, message);
+  if (result === tl.TaskResult.Failed) process.exitCode = 1;
+}
+
+function failure(err: unknown): string {
+  if (err instanceof TaskError) return err.message;
+  tl.debug(neutralize((err as Error)?.stack ?? String(err)));
+  return tl.loc('Unexpected', neutralize((err as Error)?.message ?? String(err)));
+}
+
+function httpLayer(params: TaskParameters): HttpLayer {
+  const proxy = tl.getHttpProxyConfiguration();
+  if (proxy?.proxyPassword) registerSecret(proxy.proxyPassword);
+  const cert = tl.getHttpCertConfiguration();
+  if (cert?.passphrase) registerSecret(cert.passphrase);
+  return new HttpLayer({
+    timeoutMs: params.requestTimeoutSeconds * 1000,
+    userAgent: `PatLifecycle/${VERSION} (Azure Pipelines task; node ${process.version})`,
+    maxSockets: params.parallelRequests,
+    proxy,
+    cert,
+    trustedOrigins: [params.authorityHost, params.serviceUrl],
+    debug: (message) => tl.debug(message),
+  });
+}
+
+export async function run(): Promise<void> {
+  let http: HttpLayer | undefined;
+  try {
+    tl.setResourcePath(path.join(__dirname, 'task.json'));
+    const params = parseParameters(readInput, new Date());
+    http = httpLayer(params);
+    const pool = new AdaptivePool(params.parallelRequests);
+    http.events.onThrottle = () => pool.shrink();
+    const outputs = new TaskOutputs();
+
+    const auth = await signIn(
+      {
+        tenantId: params.tenantId,
+        clientId: params.clientId,
+        clientSecret: params.clientSecret,
+        authorityHost: params.authorityHost,
+        scope: params.entraScope,
+      },
+      params.refreshToken,
+      http,
+      registerSecret,
+      (message) => tl.debug(message),
+    );
+    log.info(tl.loc('SignedIn', neutralize(auth.user ?? 'the user')));
+    if (auth.newRefreshToken) outputs.refreshToken(auth.newRefreshToken);
+
+    const api = new PatsApi(http, params.serviceUrl, params.apiVersion, auth.accessToken);
+    const result = await runOperation({ api, params, out: outputs, log, now: () => new Date(), pool });
+    if (params.operation !== 'get') uploadSummary(summaryMarkdown(params.operation, result, new Date()));
+    tl.debug(`requests sent: ${http.requestCount}`);
+    if (result.issues.length > 0) finish(tl.TaskResult.SucceededWithIssues, result.issues.join('\n'));
+    else finish(tl.TaskResult.Succeeded, result.message);
+  } catch (err) {
+    finish(tl.TaskResult.Failed, failure(err));
+  } finally {
+    http?.dispose();
+  }
+}
+
+process.on('unhandledRejection', (reason) => finish(tl.TaskResult.Failed, failure(reason)));
+process.on('uncaughtException', (err) => finish(tl.TaskResult.Failed, failure(err)));

@@ -1,0 +1,370 @@
+/**
+ * The six operations, as plain functions of (client, parameters, outputs, log). They know nothing of the
+ * agent or of HTTP: tests drive them with a fake client. Rotation is ordered so that a failure never loses
+ * the only valid PAT: create, deliver, then revoke the old one(s).
+ */
+import * as tl from 'azure-pipelines-task-lib/task';
+import { ApiError, TaskError, TransportError } from './errors';
+import type { TaskParameters } from './params';
+import type { DisplayFilterOption, PatCreateRequest, PatsClient, PatToken } from './patsApi';
+import { AdaptivePool } from './pool';
+import { neutralize } from './sanitize';
+
+export interface Logger {
+  info(message: string): void;
+  warn(message: string): void;
+  debug(message: string): void;
+}
+
+/** Where results go: output variables and the run summary (see outputs.ts). */
+export interface OutputSink {
+  /** The new PAT's secret. Registered as a secret before anything else sees it. */
+  token(secret: string): void;
+  pat(pat: PatToken): void;
+  tokens(pats: readonly PatToken[]): void;
+  rotated(value: boolean): void;
+  /** Called once a new PAT has been delivered (outputs set); may persist it (throws if it cannot). */
+  delivered?(pat: PatToken & { token: string }): Promise<void>;
+}
+
+export interface Context {
+  api: PatsClient;
+  params: TaskParameters;
+  out: OutputSink;
+  log: Logger;
+  now: () => Date;
+  pool: AdaptivePool;
+}
+
+export interface SummaryRow {
+  pat: PatToken;
+  status: string;
+}
+
+export interface OperationResult {
+  /** Problems that did not stop the operation: the result is SucceededWithIssues. */
+  issues: string[];
+  /** One line for the log's last word. */
+  message: string;
+  /** PATs seen or touched, for the run summary. */
+  rows: SummaryRow[];
+}
+
+const DAY = 86_400_000;
+
+export async function runOperation(ctx: Context): Promise<OperationResult> {
+  switch (ctx.params.operation) {
+    case 'list':
+      return list(ctx);
+    case 'get':
+      return get(ctx);
+    case 'create':
+      return create(ctx);
+    case 'update':
+      return update(ctx);
+    case 'revoke':
+      return revoke(ctx);
+    case 'rotate':
+      return rotate(ctx);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------- list
+async function list(ctx: Context): Promise<OperationResult> {
+  const { params, log, out } = ctx;
+  const all = await listAll(ctx.api, params.displayFilterOption);
+  const pats = params.displayName ? all.filter(nameMatcher(params.displayName)) : all;
+  pats.sort((a, b) => Date.parse(a.validTo) - Date.parse(b.validTo));
+  log.info(tl.loc('ListFound', pats.length, params.displayFilterOption, params.displayName ? ` '${neutralize(params.displayName)}'` : ''));
+  for (const pat of pats) log.info(`  ${describe(pat, ctx.now())}`);
+  out.tokens(pats);
+  const issues: string[] = [];
+  const rows = pats.map((pat) => ({ pat, status: statusOf(pat, ctx.now()) }));
+  const expiring = (days: number | undefined): PatToken[] =>
+    days === undefined ? [] : pats.filter((p) => statusOf(p, ctx.now()) === 'active' && Date.parse(p.validTo) - ctx.now().getTime() <= days * DAY);
+  const failing = expiring(params.failOnExpiringWithinDays);
+  if (failing.length > 0) throw new TaskError(tl.loc('ExpiringFail', failing.length, params.failOnExpiringWithinDays, names(failing)));
+  const warning = expiring(params.warnOnExpiringWithinDays);
+  if (warning.length > 0) issues.push(tl.loc('ExpiringWarn', warning.length, params.warnOnExpiringWithinDays, names(warning)));
+  for (const row of rows) if (warning.includes(row.pat)) row.status = 'expiring';
+  return { issues, message: tl.loc('ListDone', pats.length), rows };
+}
+
+// ----------------------------------------------------------------------------------------------- get
+async function get(ctx: Context): Promise<OperationResult> {
+  const pat = await selectOne(ctx);
+  ctx.log.info(`  ${describe(pat, ctx.now())}`);
+  ctx.out.pat(pat);
+  return { issues: [], message: tl.loc('GetDone', neutralize(pat.displayName), pat.authorizationId), rows: [{ pat, status: statusOf(pat, ctx.now()) }] };
+}
+
+// -------------------------------------------------------------------------------------------- create
+async function create(ctx: Context): Promise<OperationResult> {
+  const { params } = ctx;
+  const request: PatCreateRequest = {
+    displayName: params.displayName as string,
+    scope: params.scope as string,
+    validTo: params.validTo.toISOString(),
+    allOrgs: params.allOrgs,
+  };
+  const issues: string[] = [];
+  const pat = await createAndDeliver(ctx, request, new Set(), issues);
+  return { issues, message: tl.loc('CreateDone', neutralize(pat.displayName), pat.authorizationId, pat.validTo), rows: [{ pat, status: 'created' }] };
+}
+
+// -------------------------------------------------------------------------------------------- update
+async function update(ctx: Context): Promise<OperationResult> {
+  const { params, api, log, out } = ctx;
+  const target = await selectOne(ctx);
+  const renamed = params.authorizationId && params.displayName ? params.displayName : undefined;
+  const request = {
+    authorizationId: target.authorizationId,
+    displayName: renamed ?? target.displayName,
+    scope: params.scope ?? target.scope,
+    validTo: params.expirySpecified ? params.validTo.toISOString() : target.validTo,
+    allOrgs: params.allOrgs || target.targetAccounts === null,
+  };
+  const updated = await api.update(request);
+  const issues = shortenedWarning(request.validTo, updated, params.expirySpecified);
+  log.info(tl.loc('Updated', `  ${describe(updated, ctx.now())}`));
+  out.pat(updated);
+  return { issues, message: tl.loc('UpdateDone', neutralize(updated.displayName), updated.authorizationId), rows: [{ pat: updated, status: 'updated' }] };
+}
+
+// -------------------------------------------------------------------------------------------- revoke
+async function revoke(ctx: Context): Promise<OperationResult> {
+  const { params, api, log, out } = ctx;
+  let targets: PatToken[];
+  if (params.authorizationId) {
+    try {
+      targets = [await api.get(params.authorizationId)];
+    } catch (err) {
+      if (!(err instanceof ApiError && err.patTokenError === 'authorizationNotFound')) throw err;
+      out.tokens([]);
+      const issue = tl.loc('RevokeNothingById', params.authorizationId);
+      return { issues: [issue], message: issue, rows: [] };
+    }
+  } else {
+    targets = (await listAll(api, 'active')).filter(nameMatcher(params.displayName as string));
+  }
+  if (targets.length === 0) {
+    out.tokens([]);
+    const issue = tl.loc('RevokeNothingByName', neutralize(params.displayName));
+    return { issues: [issue], message: issue, rows: [] };
+  }
+  if (params.dryRun) {
+    for (const pat of targets) log.info(tl.loc('WouldRevoke', describe(pat, ctx.now())));
+    out.tokens(targets);
+    return { issues: [], message: tl.loc('DryRunDone', targets.length), rows: targets.map((pat) => ({ pat, status: 'would be revoked' })) };
+  }
+  const { revoked, failed } = await revokeAll(ctx, targets);
+  out.tokens(revoked);
+  const rows = [...revoked.map((pat) => ({ pat, status: 'revoked' })), ...failed.map(({ pat }) => ({ pat, status: 'revoke failed' }))];
+  if (failed.length > 0) {
+    throw new TaskError(tl.loc('RevokeFailed', failed.length, targets.length, failed.map((f) => `${f.pat.authorizationId}: ${f.reason}`).join('; ')));
+  }
+  return { issues: [], message: tl.loc('RevokeDone', revoked.length), rows };
+}
+
+// -------------------------------------------------------------------------------------------- rotate
+async function rotate(ctx: Context): Promise<OperationResult> {
+  const { params, api, log, out } = ctx;
+  const issues: string[] = [];
+  let current: PatToken | undefined;
+  let siblings: PatToken[];
+  if (params.authorizationId) {
+    current = await api.get(params.authorizationId);
+    siblings = [current];
+  } else {
+    siblings = (await listAll(api, 'active')).filter(nameMatcher(params.displayName as string));
+    siblings.sort((a, b) => Date.parse(b.validFrom) - Date.parse(a.validFrom));
+    current = siblings[0];
+  }
+
+  if (!current) {
+    const name = params.displayName as string;
+    if (!params.createIfMissing) throw new TaskError(tl.loc('RotateNoMatch', neutralize(name)));
+    if (name.includes('*')) throw new TaskError(tl.loc('RotateNoMatchWildcard', neutralize(name)));
+    if (!params.scope) throw new TaskError(tl.loc('RotateCreateNeedsScope', neutralize(name)));
+    log.info(tl.loc('RotateCreatingMissing', neutralize(name)));
+    const pat = await createAndDeliver(
+      ctx,
+      { displayName: name, scope: params.scope, validTo: params.validTo.toISOString(), allOrgs: params.allOrgs },
+      new Set(),
+      issues,
+    );
+    out.rotated(true);
+    return { issues, message: tl.loc('RotateCreated', neutralize(pat.displayName), pat.authorizationId), rows: [{ pat, status: 'created' }] };
+  }
+
+  const now = ctx.now();
+  if (params.rotateWhenExpiringWithinDays !== undefined) {
+    const daysLeft = (Date.parse(current.validTo) - now.getTime()) / DAY;
+    if (daysLeft > params.rotateWhenExpiringWithinDays) {
+      const message = tl.loc(
+        'RotateNotDue',
+        neutralize(current.displayName),
+        current.authorizationId,
+        Math.floor(daysLeft),
+        params.rotateWhenExpiringWithinDays,
+      );
+      log.info(message);
+      out.pat(current);
+      out.rotated(false);
+      return { issues, message, rows: [{ pat: current, status: 'not due' }] };
+    }
+  }
+
+  if (current.targetAccounts === null && !params.allOrgs) issues.push(tl.loc('RotateGlobalToOrg', neutralize(current.displayName), params.organization));
+  log.info(tl.loc('RotateStart', `  ${describe(current, now)}`));
+  const request: PatCreateRequest = {
+    displayName: current.displayName,
+    scope: params.scope ?? current.scope,
+    validTo: params.validTo.toISOString(),
+    allOrgs: params.allOrgs,
+  };
+  const fresh = await createAndDeliver(ctx, request, new Set(siblings.map((p) => p.authorizationId)), issues);
+  out.rotated(true);
+
+  // Only now, with the new PAT delivered, do the old ones go.
+  const older = siblings.filter((p) => p.authorizationId !== fresh.authorizationId);
+  const keep = older.slice(0, params.keepPrevious);
+  const retire = older.slice(params.keepPrevious);
+  for (const pat of keep) log.info(tl.loc('RotateKept', neutralize(pat.displayName), pat.authorizationId, pat.validTo));
+  const { revoked, failed } = await revokeAll(ctx, retire);
+  for (const { pat, reason } of failed)
+    issues.push(tl.loc('RotateRevokeFailed', pat.authorizationId, neutralize(pat.displayName), reason, pat.authorizationId));
+  const rows: SummaryRow[] = [
+    { pat: fresh, status: 'created' },
+    ...keep.map((pat) => ({ pat, status: 'kept' })),
+    ...revoked.map((pat) => ({ pat, status: 'revoked' })),
+    ...failed.map(({ pat }) => ({ pat, status: 'revoke failed' })),
+  ];
+  return { issues, message: tl.loc('RotateDone', neutralize(fresh.displayName), fresh.authorizationId, fresh.validTo, revoked.length), rows };
+}
+
+// ------------------------------------------------------------------------------------------- helpers
+
+/**
+ * Creates a PAT and delivers it. When the create's answer is lost, finds out whether the PAT was made (same
+ * name, scope, created since just before the request, not among `known`), revokes any such orphan (its
+ * secret can never be delivered) and tries once more.
+ */
+async function createAndDeliver(ctx: Context, request: PatCreateRequest, known: ReadonlySet<string>, issues: string[]): Promise<PatToken & { token: string }> {
+  const { api, log, out } = ctx;
+  if (request.allOrgs) issues.push(tl.loc('GlobalPatRetiring'));
+  for (let attempt = 1; ; attempt++) {
+    const started = ctx.now().getTime();
+    let pat: PatToken;
+    try {
+      pat = await api.create(request);
+    } catch (err) {
+      if (!(err instanceof TransportError && err.maybeCommitted)) throw err;
+      log.warn(tl.loc('CreateAnswerLost', err.message));
+      const orphans = (await listAll(api, 'active')).filter(
+        (p) =>
+          p.displayName === request.displayName &&
+          p.scope === request.scope &&
+          !known.has(p.authorizationId) &&
+          Date.parse(p.validFrom) >= started - 10 * 60_000,
+      );
+      const { failed } = await revokeAll(ctx, orphans);
+      if (failed.length > 0) throw new TaskError(tl.loc('OrphanNotRevoked', failed.map((f) => f.pat.authorizationId).join(', '), err.message));
+      for (const orphan of orphans) log.warn(tl.loc('OrphanRevoked', orphan.authorizationId));
+      if (attempt >= 2) throw new TaskError(tl.loc('CreateFailedTwice', err.message));
+      continue;
+    }
+    if (!pat.token) throw new ApiError(tl.loc('ApiUnexpected', 'create', 'patToken.token'));
+    const delivered = { ...pat, token: pat.token };
+    out.token(delivered.token);
+    out.pat(delivered);
+    try {
+      await out.delivered?.(delivered);
+    } catch (err) {
+      // Not delivered after all: a PAT nobody can use must not stay active.
+      await api.revoke(delivered.authorizationId).catch((e: unknown) => issues.push(tl.loc('UndeliveredNotRevoked', delivered.authorizationId, errorText(e))));
+      throw err;
+    }
+    issues.push(...shortenedWarning(request.validTo, delivered, true));
+    log.info(tl.loc('Created', `  ${describe(delivered, ctx.now())}`));
+    return delivered;
+  }
+}
+
+async function revokeAll(ctx: Context, pats: readonly PatToken[]): Promise<{ revoked: PatToken[]; failed: { pat: PatToken; reason: string }[] }> {
+  const outcomes = await ctx.pool.run(pats, (pat) => ctx.api.revoke(pat.authorizationId));
+  const revoked: PatToken[] = [];
+  const failed: { pat: PatToken; reason: string }[] = [];
+  outcomes.forEach((o, i) => {
+    if (o.status === 'fulfilled') {
+      revoked.push(pats[i]);
+      ctx.log.info(tl.loc('Revoked', neutralize(pats[i].displayName), pats[i].authorizationId));
+    } else failed.push({ pat: pats[i], reason: errorText(o.reason) });
+  });
+  return { revoked, failed };
+}
+
+/** Every page, following `continuationToken` to the end. */
+export async function listAll(api: PatsClient, filter: DisplayFilterOption): Promise<PatToken[]> {
+  const all: PatToken[] = [];
+  const seen = new Set<string>();
+  let token: string | undefined;
+  do {
+    const page = await api.listPage({ displayFilterOption: filter }, token);
+    all.push(...page.patTokens);
+    token = page.continuationToken || undefined;
+    if (token !== undefined) {
+      if (seen.has(token)) throw new ApiError(tl.loc('ApiPagingLoop'));
+      seen.add(token);
+    }
+  } while (token !== undefined);
+  return all;
+}
+
+async function selectOne(ctx: Context): Promise<PatToken> {
+  const { params, api } = ctx;
+  if (params.authorizationId) return api.get(params.authorizationId);
+  const pattern = params.displayName as string;
+  const matches = (await listAll(api, 'active')).filter(nameMatcher(pattern));
+  if (matches.length === 0) throw new TaskError(tl.loc('NoMatch', neutralize(pattern)));
+  if (matches.length > 1)
+    throw new TaskError(
+      tl.loc('Ambiguous', matches.length, neutralize(pattern), matches.map((p) => `${neutralize(p.displayName)} (${p.authorizationId})`).join(', ')),
+    );
+  return matches[0];
+}
+
+/** Exact name, or `*` as a wildcard for any run of characters. Case-sensitive, as Azure DevOps names are. */
+export function nameMatcher(pattern: string): (pat: PatToken) => boolean {
+  if (!pattern.includes('*')) return (pat) => pat.displayName === pattern;
+  const re = new RegExp(`^${pattern.split('*').map(escapeRegExp).join('.*')}$`, 's');
+  return (pat) => re.test(pat.displayName);
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+export function statusOf(pat: PatToken, now: Date): string {
+  return Date.parse(pat.validTo) <= now.getTime() ? 'expired' : 'active';
+}
+
+function shortenedWarning(requested: string, granted: PatToken, explicit: boolean): string[] {
+  const asked = Date.parse(requested);
+  const got = Date.parse(granted.validTo);
+  return explicit && got < asked - 60_000 ? [tl.loc('ValidToShortened', granted.validTo, requested)] : [];
+}
+
+export function describe(pat: PatToken, now: Date): string {
+  const days = Math.floor((Date.parse(pat.validTo) - now.getTime()) / DAY);
+  const where = pat.targetAccounts === null ? 'all organizations' : 'this organization';
+  return `${neutralize(pat.displayName)} | ${pat.authorizationId} | ${neutralize(pat.scope)} | valid to ${pat.validTo} (${days} days) | ${where}`;
+}
+
+function names(pats: readonly PatToken[]): string {
+  return pats.map((p) => `${neutralize(p.displayName)} (${p.validTo})`).join(', ');
+}
+
+function errorText(err: unknown): string {
+  return err instanceof TaskError ? err.message : neutralize((err as Error)?.message ?? err);
+}

@@ -1,0 +1,93 @@
+/**
+ * Everything the task hands to the pipeline, in one place: output variables (secrets registered before they
+ * are set) and the Markdown run summary.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as tl from 'azure-pipelines-task-lib/task';
+import type { OperationResult, OutputSink, SummaryRow } from './operations';
+import type { PatToken } from './patsApi';
+import { neutralize } from './sanitize';
+
+export const OUTPUT = {
+  token: 'Token',
+  authorizationId: 'AuthorizationId',
+  displayName: 'DisplayName',
+  validTo: 'ValidTo',
+  scope: 'Scope',
+  tokens: 'Tokens',
+  rotated: 'Rotated',
+  refreshToken: 'RefreshToken',
+} as const;
+
+/** PAT metadata without the secret: what `Tokens` carries. */
+export function metadata(pat: PatToken): Omit<PatToken, 'token'> {
+  return {
+    authorizationId: pat.authorizationId,
+    displayName: pat.displayName,
+    scope: pat.scope,
+    validFrom: pat.validFrom,
+    validTo: pat.validTo,
+    targetAccounts: pat.targetAccounts,
+  };
+}
+
+export class TaskOutputs implements OutputSink {
+  token(secret: string): void {
+    tl.setSecret(secret);
+    tl.setVariable(OUTPUT.token, secret, true, true);
+  }
+
+  refreshToken(secret: string): void {
+    tl.setSecret(secret);
+    tl.setVariable(OUTPUT.refreshToken, secret, true, true);
+  }
+
+  pat(pat: PatToken): void {
+    tl.setVariable(OUTPUT.authorizationId, pat.authorizationId, false, true);
+    tl.setVariable(OUTPUT.displayName, pat.displayName, false, true);
+    tl.setVariable(OUTPUT.validTo, pat.validTo, false, true);
+    tl.setVariable(OUTPUT.scope, pat.scope, false, true);
+  }
+
+  tokens(pats: readonly PatToken[]): void {
+    tl.setVariable(OUTPUT.tokens, JSON.stringify(pats.map(metadata)), false, true);
+  }
+
+  rotated(value: boolean): void {
+    tl.setVariable(OUTPUT.rotated, String(value), false, true);
+  }
+}
+
+/** Markdown for the run's summary tab. API text is neutralised and table-escaped. */
+export function summaryMarkdown(operation: string, result: OperationResult, now: Date, extra: readonly string[] = []): string {
+  const cell = (s: string): string =>
+    neutralize(s)
+      .replace(/\|/g, '\\|')
+      .replace(/[<>]/g, (c) => (c === '<' ? '&lt;' : '&gt;'));
+  const lines = [`### PAT lifecycle: ${operation}`, '', cell(result.message), ''];
+  if (result.rows.length > 0) {
+    lines.push('| Name | Authorization ID | Scopes | Valid to | Days left | Status |', '|---|---|---|---|---:|---|');
+    for (const { pat, status } of result.rows) lines.push(summaryRow(pat, status, now, cell));
+    lines.push('');
+  }
+  for (const issue of result.issues) lines.push(`> ⚠️ ${cell(issue)}`, '');
+  lines.push(...extra.map(cell));
+  return lines.join('\n');
+}
+
+function summaryRow(pat: PatToken, status: string, now: Date, cell: (s: string) => string): string {
+  const days = Math.floor((Date.parse(pat.validTo) - now.getTime()) / 86_400_000);
+  const flag = status === 'expiring' || (status === 'active' && days <= 7) ? `**${status}**` : status;
+  return `| ${cell(pat.displayName)} | \`${pat.authorizationId}\` | ${cell(pat.scope)} | ${pat.validTo} | ${days} | ${flag} |`;
+}
+
+export function uploadSummary(markdown: string): void {
+  const dir = tl.getVariable('Agent.TempDirectory') || os.tmpdir();
+  const file = path.join(dir, `pat-lifecycle-summary-${process.pid}-${Date.now()}.md`);
+  fs.writeFileSync(file, markdown, 'utf8');
+  tl.uploadSummary(file);
+}
+
+export type { SummaryRow };

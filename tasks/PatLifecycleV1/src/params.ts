@@ -1,0 +1,337 @@
+/**
+ * Task inputs -> one typed, validated, read-only object. Pure apart from `tl.loc` for the messages: every
+ * problem is found here, before any network call, and all problems are reported together.
+ */
+import * as tl from 'azure-pipelines-task-lib/task';
+import { InputError } from './errors';
+
+export const OPERATIONS = ['list', 'get', 'create', 'update', 'revoke', 'rotate'] as const;
+export type Operation = (typeof OPERATIONS)[number];
+export const DISPLAY_FILTERS = ['active', 'revoked', 'expired', 'all'] as const;
+export type DisplayFilter = (typeof DISPLAY_FILTERS)[number];
+
+export const DEFAULTS = {
+  lifetimeDays: 30,
+  apiVersion: '7.1-preview.1',
+  authorityHost: 'https://login.microsoftonline.com',
+  serviceUrlTemplate: 'https://vssps.dev.azure.com/{organization}',
+  entraScope: '499b84ac-1321-427f-aa17-267ca6975798/.default',
+  requestTimeoutSeconds: 60,
+  parallelRequests: 8,
+  refreshTokenVariable: 'PatLifecycle.RefreshToken',
+} as const;
+
+/** Longest lifetime Azure DevOps issues for a PAT. */
+export const MAX_LIFETIME_DAYS = 365;
+
+export interface TaskParameters {
+  readonly operation: Operation;
+  /** Organization name, e.g. `fabrikam`. */
+  readonly organization: string;
+  readonly tenantId: string;
+  readonly clientId: string;
+  readonly clientSecret?: string;
+  readonly refreshToken: string;
+  readonly authorizationId?: string;
+  /** create: the new PAT's name; update with authorizationId: the new name; otherwise a selector (`*` wildcards). */
+  readonly displayName?: string;
+  /** Space-separated, normalised; undefined means keep the old scope (update, rotate). */
+  readonly scope?: string;
+  /** Requested expiry: explicit `validTo` or now + `lifetimeDays`. */
+  readonly validTo: Date;
+  /** True when the user gave `validTo` or `lifetimeDays` (update keeps the old expiry otherwise). */
+  readonly expirySpecified: boolean;
+  readonly allOrgs: boolean;
+  readonly rotateWhenExpiringWithinDays?: number;
+  readonly keepPrevious: number;
+  readonly createIfMissing: boolean;
+  readonly displayFilterOption: DisplayFilter;
+  readonly dryRun: boolean;
+  readonly apiVersion: string;
+  /** Origin of the Entra authority, no trailing slash. */
+  readonly authorityHost: string;
+  /** Base of the PAT API (`{serviceUrl}/_apis/tokens/pats`), no trailing slash. */
+  readonly serviceUrl: string;
+  readonly entraScope: string;
+  readonly requestTimeoutSeconds: number;
+  readonly parallelRequests: number;
+  readonly warnOnExpiringWithinDays?: number;
+  readonly failOnExpiringWithinDays?: number;
+}
+
+/** Returns the raw input value, or undefined/empty when not set. */
+export type InputReader = (name: string) => string | undefined;
+
+/** Names of the inputs whose values are secrets. */
+export const SECRET_INPUTS: ReadonlySet<string> = new Set(['refreshToken', 'clientSecret']);
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const DOMAIN = /^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
+const ORG_NAME = /^[a-z0-9](?:[a-z0-9-]{0,48}[a-z0-9])?$/i;
+const SCOPE_ITEM = /^(app_token|vso\.[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*)$/;
+const API_VERSION = /^(\d+)\.(\d+)-preview(\.\d+)?$/;
+const MACRO = /^\$\(([^)]+)\)$/;
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+
+export function parseParameters(read: InputReader, now: Date): TaskParameters {
+  const problems: string[] = [];
+  const p = new Reader(read, problems);
+
+  const operation = p.choice('operation', OPERATIONS, 'list');
+  const organization = p.organization();
+  const tenantId = p.required('tenantId', (v) => (GUID.test(v) || DOMAIN.test(v) || v === 'organizations' ? v : undefined), 'TenantIdInvalid');
+  const clientId = p.required('clientId', (v) => (GUID.test(v) ? v.toLowerCase() : undefined), 'ClientIdInvalid');
+  const clientSecret = p.secret('clientSecret', false);
+  const refreshToken = p.secret('refreshToken', true) ?? '';
+  const authorizationId = p.optional('authorizationId', (v) => (GUID.test(v) ? v.toLowerCase() : undefined), 'AuthorizationIdInvalid');
+  const displayName = p.displayName(operation, authorizationId);
+  const scope = p.scope(operation);
+  const lifetimeDays = p.integer('lifetimeDays', 1, MAX_LIFETIME_DAYS);
+  const validToInput = p.date('validTo', now);
+  if (lifetimeDays !== undefined && validToInput) problems.push(tl.loc('LifetimeAndValidTo'));
+  const allOrgs = p.bool('allOrgs', false);
+  const rotateWhenExpiringWithinDays = p.integer('rotateWhenExpiringWithinDays', 0, MAX_LIFETIME_DAYS);
+  const keepPrevious = p.integer('keepPrevious', 0, 100) ?? 0;
+  const createIfMissing = p.bool('createIfMissing', true);
+  const displayFilterOption = p.choice('displayFilterOption', DISPLAY_FILTERS, 'active');
+  const dryRun = p.bool('dryRun', false);
+  const apiVersion = p.apiVersion();
+  const authorityHost = p.url('authorityHost', DEFAULTS.authorityHost, false);
+  const serviceUrl = p.url('serviceUrl', DEFAULTS.serviceUrlTemplate.replace('{organization}', encodeURIComponent(organization ?? 'organization')), true);
+  const entraScope = p.optional('entraScope', (v) => (/^\S+\/\S+$/.test(v) ? v : undefined), 'EntraScopeInvalid') ?? DEFAULTS.entraScope;
+  const requestTimeoutSeconds = p.integer('requestTimeoutSeconds', 1, 600) ?? DEFAULTS.requestTimeoutSeconds;
+  const parallelRequests = p.integer('parallelRequests', 1, 32) ?? DEFAULTS.parallelRequests;
+  const warnOnExpiringWithinDays = p.integer('warnOnExpiringWithinDays', 0, MAX_LIFETIME_DAYS);
+  const failOnExpiringWithinDays = p.integer('failOnExpiringWithinDays', 0, MAX_LIFETIME_DAYS);
+
+  if (problems.length > 0) throw new InputError(problems);
+
+  const days = lifetimeDays ?? DEFAULTS.lifetimeDays;
+  const params: TaskParameters = {
+    operation,
+    organization: organization as string,
+    tenantId: tenantId as string,
+    clientId: clientId as string,
+    clientSecret,
+    refreshToken,
+    authorizationId,
+    displayName,
+    scope,
+    validTo: validToInput ?? new Date(now.getTime() + days * 86_400_000),
+    expirySpecified: validToInput !== undefined || lifetimeDays !== undefined,
+    allOrgs,
+    rotateWhenExpiringWithinDays,
+    keepPrevious,
+    createIfMissing,
+    displayFilterOption,
+    dryRun,
+    apiVersion,
+    authorityHost,
+    serviceUrl,
+    entraScope,
+    requestTimeoutSeconds,
+    parallelRequests,
+    warnOnExpiringWithinDays,
+    failOnExpiringWithinDays,
+  };
+  return Object.freeze(params);
+}
+
+/** Reads one input at a time and records what is wrong with it. */
+class Reader {
+  constructor(
+    private readonly read: InputReader,
+    private readonly problems: string[],
+  ) {}
+
+  /** The trimmed value, or undefined when empty. An unexpanded `$(Variable)` is reported and treated as empty. */
+  raw(name: string): string | undefined {
+    const value = (this.read(name) ?? '').trim();
+    if (value === '') return undefined;
+    const macro = MACRO.exec(value);
+    if (macro) {
+      this.problems.push(tl.loc('UnexpandedVariable', name, macro[1], macro[1]));
+      return undefined;
+    }
+    return value;
+  }
+
+  required<T>(name: string, parse: (v: string) => T | undefined, invalidKey: string): T | undefined {
+    const value = this.raw(name);
+    if (value === undefined) {
+      if (!this.problems.some((m) => m.includes(`'${name}'`))) this.problems.push(tl.loc('InputRequired', name));
+      return undefined;
+    }
+    return this.parsed(name, value, parse, invalidKey);
+  }
+
+  optional<T>(name: string, parse: (v: string) => T | undefined, invalidKey: string): T | undefined {
+    const value = this.raw(name);
+    return value === undefined ? undefined : this.parsed(name, value, parse, invalidKey);
+  }
+
+  private parsed<T>(name: string, value: string, parse: (v: string) => T | undefined, invalidKey: string): T | undefined {
+    const result = parse(value);
+    if (result === undefined) this.problems.push(tl.loc(invalidKey, name, value));
+    return result;
+  }
+
+  secret(name: string, required: boolean): string | undefined {
+    const value = this.raw(name);
+    if (value === undefined) {
+      if (required && !this.problems.some((m) => m.includes(`'${name}'`))) this.problems.push(tl.loc('SecretRequired', name));
+      return undefined;
+    }
+    // Never echo a secret back: say what is wrong with it, not what it is.
+    if (/\s/.test(value) || value.length < 16) {
+      this.problems.push(tl.loc('SecretMalformed', name));
+      return undefined;
+    }
+    return value;
+  }
+
+  choice<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    const found = allowed.find((a) => a.toLowerCase() === value.toLowerCase());
+    if (!found) this.problems.push(tl.loc('ChoiceInvalid', name, value, allowed.join(', ')));
+    return found ?? fallback;
+  }
+
+  bool(name: string, fallback: boolean): boolean {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    if (/^true$/i.test(value)) return true;
+    if (/^false$/i.test(value)) return false;
+    this.problems.push(tl.loc('BoolInvalid', name, value));
+    return fallback;
+  }
+
+  integer(name: string, min: number, max: number): number | undefined {
+    const value = this.raw(name);
+    if (value === undefined) return undefined;
+    const n = /^[+-]?\d+$/.test(value) ? Number(value) : NaN;
+    if (!Number.isSafeInteger(n) || n < min || n > max) {
+      this.problems.push(tl.loc('IntegerInvalid', name, value, min, max));
+      return undefined;
+    }
+    return n;
+  }
+
+  date(name: string, now: Date): Date | undefined {
+    const value = this.raw(name);
+    if (value === undefined) return undefined;
+    const ms = ISO_DATE.test(value) ? Date.parse(value) : NaN;
+    if (Number.isNaN(ms)) {
+      this.problems.push(tl.loc('DateInvalid', name, value));
+      return undefined;
+    }
+    if (ms <= now.getTime()) {
+      this.problems.push(tl.loc('DateInPast', name, value));
+      return undefined;
+    }
+    if (ms > now.getTime() + MAX_LIFETIME_DAYS * 86_400_000) {
+      this.problems.push(tl.loc('DateTooFar', name, value, MAX_LIFETIME_DAYS));
+      return undefined;
+    }
+    return new Date(ms);
+  }
+
+  organization(): string | undefined {
+    const value = this.raw('organization');
+    if (value === undefined) {
+      if (!this.problems.some((m) => m.includes("'organization'"))) this.problems.push(tl.loc('InputRequired', 'organization'));
+      return undefined;
+    }
+    const name = organizationName(value);
+    if (!name) this.problems.push(tl.loc('OrganizationInvalid', value));
+    return name;
+  }
+
+  displayName(operation: Operation, authorizationId: string | undefined): string | undefined {
+    const value = this.raw('displayName');
+    const selects = !(operation === 'create' || (operation === 'update' && authorizationId));
+    if (value === undefined) {
+      if (operation === 'create') this.problems.push(tl.loc('DisplayNameRequired'));
+      else if (selects && operation !== 'list' && !authorizationId) this.problems.push(tl.loc('SelectorRequired', operation));
+      return undefined;
+    }
+    if (value.length > 256) this.problems.push(tl.loc('DisplayNameTooLong', value.length));
+    else if (!selects && value.includes('*')) this.problems.push(tl.loc('DisplayNameWildcard', value));
+    else if (selects && authorizationId && operation !== 'list') this.problems.push(tl.loc('SelectorBoth', operation));
+    return value;
+  }
+
+  scope(operation: Operation): string | undefined {
+    const value = this.raw('scope');
+    if (value === undefined) {
+      if (operation === 'create') this.problems.push(tl.loc('ScopeRequired'));
+      return undefined;
+    }
+    const items = [...new Set(value.split(/[\s,]+/).filter((s) => s !== ''))];
+    const bad = items.filter((s) => !SCOPE_ITEM.test(s));
+    if (bad.length > 0) {
+      this.problems.push(tl.loc('ScopeInvalid', bad.join(' ')));
+      return undefined;
+    }
+    if (items.includes('app_token') && items.length > 1) {
+      this.problems.push(tl.loc('ScopeFullWithOthers'));
+      return undefined;
+    }
+    return items.join(' ');
+  }
+
+  apiVersion(): string {
+    const value = this.raw('apiVersion');
+    if (value === undefined) return DEFAULTS.apiVersion;
+    const m = API_VERSION.exec(value);
+    if (!m) {
+      this.problems.push(tl.loc('ApiVersionInvalid', value));
+      return DEFAULTS.apiVersion;
+    }
+    const version = Number(m[1]) * 10 + Number(m[2]);
+    if (version < 61) this.problems.push(tl.loc('ApiVersionTooOld', value));
+    return value;
+  }
+
+  /** An https URL without query; `http` only for loopback hosts (local emulators). Returned without trailing slash. */
+  url(name: string, fallback: string, allowPath: boolean): string {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      this.problems.push(tl.loc('UrlInvalid', name, value));
+      return fallback;
+    }
+    const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+    const httpOk = url.protocol === 'http:' && loopback && name === 'serviceUrl';
+    if (url.protocol !== 'https:' && !httpOk) {
+      this.problems.push(tl.loc('UrlNotHttps', name, value));
+      return fallback;
+    }
+    if (url.username || url.password || url.search || url.hash || (!allowPath && url.pathname !== '/')) {
+      this.problems.push(tl.loc('UrlShape', name, value));
+      return fallback;
+    }
+    return `${url.origin}${url.pathname}`.replace(/\/+$/, '');
+  }
+}
+
+/** `fabrikam`, `https://dev.azure.com/fabrikam[/...]`, `https://fabrikam.visualstudio.com[/...]` -> `fabrikam`. */
+export function organizationName(value: string): string | undefined {
+  if (ORG_NAME.test(value)) return value;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return undefined;
+  }
+  if (url.protocol !== 'https:') return undefined;
+  const host = url.hostname.toLowerCase();
+  const first = decodeURIComponent(url.pathname.split('/').filter((s) => s !== '')[0] ?? '');
+  if (host === 'dev.azure.com' || host === 'vssps.dev.azure.com') return ORG_NAME.test(first) ? first : undefined;
+  const vs = /^([a-z0-9][a-z0-9-]*)\.(vssps\.)?visualstudio\.com$/.exec(host);
+  return vs && ORG_NAME.test(vs[1]) ? vs[1] : undefined;
+}

@@ -1,0 +1,187 @@
+/**
+ * A small typed client for the PAT lifecycle API (`{serviceUrl}/_apis/tokens/pats`), in the style of
+ * azure-devops-node-api. It turns every answer the service is known to give (JSON, typed error bodies,
+ * `patTokenError` in a 200 or a 4xx, HTML sign-in pages, redirects, truncated bodies) into data or a typed error.
+ */
+import * as tl from 'azure-pipelines-task-lib/task';
+import { ApiError } from './errors';
+import type { HttpLayer, HttpResponse, RetryMode } from './http';
+import { clip, neutralize } from './sanitize';
+
+export interface PatToken {
+  authorizationId: string;
+  displayName: string;
+  scope: string;
+  validFrom: string;
+  validTo: string;
+  /** null: valid in all the user's organizations (a global PAT). */
+  targetAccounts: string[] | null;
+  /** The secret: only in a create's answer. */
+  token?: string | null;
+}
+
+export interface PatTokenResult {
+  patToken: PatToken | null;
+  patTokenError: string;
+  patTokenErrorMessage?: string;
+}
+
+export interface PagedPatTokens {
+  continuationToken: string;
+  patTokens: PatToken[];
+}
+
+export type DisplayFilterOption = 'active' | 'revoked' | 'expired' | 'all';
+export type SortByOption = 'displayName' | 'displayDate' | 'status';
+
+export interface ListOptions {
+  displayFilterOption: DisplayFilterOption;
+  sortByOption?: SortByOption;
+  isSortAscending?: boolean;
+}
+
+export interface PatCreateRequest {
+  displayName: string;
+  scope: string;
+  validTo: string;
+  allOrgs: boolean;
+}
+
+export interface PatUpdateRequest extends PatCreateRequest {
+  authorizationId: string;
+}
+
+/** The operations' view of the API (tests pass a fake). */
+export interface PatsClient {
+  listPage(options: ListOptions, continuationToken?: string): Promise<PagedPatTokens>;
+  get(authorizationId: string): Promise<PatToken>;
+  create(request: PatCreateRequest): Promise<PatToken>;
+  update(request: PatUpdateRequest): Promise<PatToken>;
+  revoke(authorizationId: string): Promise<void>;
+}
+
+/** The largest page the service gives. */
+export const PAGE_SIZE = 100;
+
+export class PatsApi implements PatsClient {
+  private readonly base: string;
+
+  constructor(
+    private readonly http: HttpLayer,
+    serviceUrl: string,
+    private readonly apiVersion: string,
+    private readonly accessToken: string,
+  ) {
+    this.base = `${serviceUrl.replace(/\/+$/, '')}/_apis/tokens/pats`;
+    http.trust(serviceUrl);
+  }
+
+  async listPage(options: ListOptions, continuationToken?: string): Promise<PagedPatTokens> {
+    const query: Record<string, string> = { displayFilterOption: options.displayFilterOption, $top: String(PAGE_SIZE) };
+    if (options.sortByOption) query.sortByOption = options.sortByOption;
+    if (options.isSortAscending !== undefined) query.isSortAscending = String(options.isSortAscending);
+    if (continuationToken) query.continuationToken = continuationToken;
+    const body = await this.call<Partial<PagedPatTokens>>('GET', query, undefined, 'idempotent');
+    if (!Array.isArray(body.patTokens)) throw new ApiError(tl.loc('ApiUnexpected', 'list', 'patTokens'));
+    return { patTokens: body.patTokens, continuationToken: typeof body.continuationToken === 'string' ? body.continuationToken : '' };
+  }
+
+  async get(authorizationId: string): Promise<PatToken> {
+    return this.result(await this.call<PatTokenResult>('GET', { authorizationId }, undefined, 'idempotent'), 'get');
+  }
+
+  async create(request: PatCreateRequest): Promise<PatToken> {
+    return this.result(await this.call<PatTokenResult>('POST', {}, request, 'unprocessed-only'), 'create');
+  }
+
+  async update(request: PatUpdateRequest): Promise<PatToken> {
+    return this.result(await this.call<PatTokenResult>('PUT', {}, request, 'idempotent'), 'update');
+  }
+
+  async revoke(authorizationId: string): Promise<void> {
+    await this.call<unknown>('DELETE', { authorizationId }, undefined, 'idempotent', true);
+  }
+
+  private result(body: PatTokenResult, operation: string): PatToken {
+    if (body.patTokenError && body.patTokenError !== 'none') throw patTokenError(body);
+    if (!body.patToken || typeof body.patToken.authorizationId !== 'string') throw new ApiError(tl.loc('ApiUnexpected', operation, 'patToken'));
+    return body.patToken;
+  }
+
+  private async call<T>(
+    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+    query: Record<string, string>,
+    body: unknown,
+    retry: RetryMode,
+    emptyOk = false,
+  ): Promise<T> {
+    const url = new URL(this.base);
+    for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
+    url.searchParams.set('api-version', this.apiVersion);
+    const headers: Record<string, string> = { Authorization: `Bearer ${this.accessToken}`, Accept: 'application/json' };
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    const response = await this.http.send({ method, url: url.toString(), headers, body: body === undefined ? undefined : JSON.stringify(body), retry });
+    return parseAnswer<T>(response, emptyOk);
+  }
+}
+
+/** Any answer -> its JSON, or the ApiError that says what went wrong. */
+export function parseAnswer<T>(response: HttpResponse, emptyOk = false): T {
+  const { status, headers, body } = response;
+  const type = headers['content-type'] ?? '';
+  const html = /html/i.test(type) || /^\s*</.test(body);
+  if (status === 203 || (status >= 300 && status < 400) || (html && status < 400)) {
+    throw new ApiError(tl.loc('ApiSignInPage', status), status);
+  }
+  let json: unknown;
+  if (body.trim() !== '' && !html) {
+    try {
+      json = JSON.parse(body);
+    } catch {
+      throw new ApiError(tl.loc('ApiBadJson', status), status);
+    }
+  }
+  if (status >= 200 && status < 300) {
+    if (json === undefined) {
+      if (emptyOk) return undefined as T;
+      throw new ApiError(tl.loc('ApiEmpty', status), status);
+    }
+    return json as T;
+  }
+  const fields = (json ?? {}) as Record<string, unknown>;
+  if (typeof fields.patTokenError === 'string' && fields.patTokenError !== 'none') throw patTokenError(fields as unknown as PatTokenResult, status);
+  const message = typeof fields.message === 'string' ? clip(neutralize(fields.message)) : html ? tl.loc('ApiHtmlBody') : '';
+  if (status === 401 && /service principal/i.test(message)) throw new ApiError(tl.loc('ApiServicePrincipal', message), status);
+  if (status === 401) throw new ApiError(tl.loc('ApiUnauthorized', message), status);
+  if (status === 403) throw new ApiError(tl.loc('ApiForbidden', message), status);
+  if (status === 404) throw new ApiError(tl.loc('ApiNotFound', message), status);
+  throw new ApiError(tl.loc('ApiFailed', status, message || tl.loc('ApiNoMessage')), status);
+}
+
+/** `patTokenError` -> a message that says what to do. */
+export function patTokenError(result: Pick<PatTokenResult, 'patTokenError' | 'patTokenErrorMessage'>, status?: number): ApiError {
+  const code = neutralize(result.patTokenError);
+  const detail = result.patTokenErrorMessage ? ` ${clip(neutralize(result.patTokenErrorMessage))}` : '';
+  const key = PAT_ERROR_HINTS[result.patTokenError] ?? 'PatErrorOther';
+  return new ApiError(tl.loc(key, code, detail), status, result.patTokenError);
+}
+
+const PAT_ERROR_HINTS: Record<string, string> = {
+  displayNameRequired: 'PatErrorDisplayName',
+  invalidDisplayName: 'PatErrorDisplayName',
+  invalidValidTo: 'PatErrorValidTo',
+  invalidScope: 'PatErrorScope',
+  accessDenied: 'PatErrorAccessDenied',
+  authorizationNotFound: 'PatErrorNotFound',
+  invalidAuthorizationId: 'PatErrorNotFound',
+  tokenNotFound: 'PatErrorNotFound',
+  globalPatPolicyViolation: 'PatErrorGlobalPolicy',
+  globalPATCreationBlocked: 'PatErrorGlobalBlocked',
+  fullScopePatPolicyViolation: 'PatErrorFullScopePolicy',
+  patLifespanPolicyViolation: 'PatErrorLifespanPolicy',
+  disablePatCreationPolicyViolation: 'PatErrorCreationDisabled',
+  expiredPatCannotBeExtended: 'PatErrorExpired',
+  invalidUserType: 'PatErrorUserType',
+  invalidClientType: 'PatErrorUserType',
+  invalidTargetAccounts: 'PatErrorTargetAccounts',
+};

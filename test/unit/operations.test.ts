@@ -1,0 +1,222 @@
+import * as assert from 'node:assert/strict';
+import * as tl from 'azure-pipelines-task-lib/task';
+import { TaskError, TransportError } from '../../tasks/PatLifecycleV1/src/errors';
+import { nameMatcher, runOperation, type OutputSink } from '../../tasks/PatLifecycleV1/src/operations';
+import { parseParameters } from '../../tasks/PatLifecycleV1/src/params';
+import type { PatToken } from '../../tasks/PatLifecycleV1/src/patsApi';
+import { AdaptivePool } from '../../tasks/PatLifecycleV1/src/pool';
+import { FakePats } from '../support/fakePats';
+import { taskJsonPath } from '../support/paths';
+
+const NOW = new Date('2026-11-28T12:00:00Z');
+const now = () => NOW;
+
+class RecordingOutputs implements OutputSink {
+  values: Record<string, string> = {};
+  events: string[] = [];
+  deliveredHook?: () => Promise<void>;
+  token(secret: string) {
+    this.events.push('token');
+    this.values.Token = secret;
+  }
+  pat(pat: PatToken) {
+    Object.assign(this.values, { AuthorizationId: pat.authorizationId, DisplayName: pat.displayName, ValidTo: pat.validTo, Scope: pat.scope });
+  }
+  tokens(pats: readonly PatToken[]) {
+    this.values.Tokens = JSON.stringify(pats);
+  }
+  rotated(value: boolean) {
+    this.values.Rotated = String(value);
+  }
+  delivered = async () => {
+    this.events.push('delivered');
+    await this.deliveredHook?.();
+  };
+}
+
+function setup(inputs: Record<string, string>, api = new FakePats(now)) {
+  const all: Record<string, string> = {
+    organization: 'fabrikam',
+    tenantId: '72f988bf-86f1-41af-91ab-2d7cd011db47',
+    clientId: '11111111-2222-3333-4444-555555555555',
+    refreshToken: 'r'.repeat(40),
+    ...inputs,
+  };
+  const params = parseParameters((n) => all[n], NOW);
+  const out = new RecordingOutputs();
+  const logs: string[] = [];
+  const log = { info: (m: string) => logs.push(m), warn: (m: string) => logs.push(`WARN ${m}`), debug: () => {} };
+  const run = () => runOperation({ api, params, out, log, now, pool: new AdaptivePool(params.parallelRequests) });
+  return { api, out, logs, run };
+}
+
+before(() => tl.setResourcePath(taskJsonPath));
+
+describe('operations (fake client)', () => {
+  it('list follows continuation tokens to the end and filters by pattern', async () => {
+    const { api, out, run } = setup({ operation: 'list', displayName: 'ci-*' });
+    for (let i = 0; i < 8; i++) api.seed(`ci-${i}`, 10 + i);
+    api.seed('other', 5);
+    const result = await run();
+    assert.equal(api.calls.filter((c) => c.startsWith('list')).length, 3);
+    const tokens = JSON.parse(out.values.Tokens) as PatToken[];
+    assert.equal(tokens.length, 8);
+    assert.ok(tokens.every((t) => t.token === undefined || t.token === null));
+    assert.equal(result.rows.length, 8);
+  });
+
+  it('rotate by name: create, deliver, then revoke the old one', async () => {
+    const { api, out, run } = setup({ operation: 'rotate', displayName: 'feed' });
+    const old = api.seed('feed', 3, 27, 'vso.packaging');
+    const result = await run();
+    assert.deepEqual(
+      api.calls.map((c) => c.split(' ')[0]),
+      ['list', 'create', 'revoke'],
+    );
+    assert.deepEqual(out.events, ['token', 'delivered']);
+    assert.equal(out.values.Rotated, 'true');
+    assert.notEqual(out.values.AuthorizationId, old.authorizationId);
+    assert.equal(out.values.Scope, 'vso.packaging');
+    assert.ok(out.values.Token.startsWith('secret-'));
+    assert.ok(api.pats.find((p) => p.authorizationId === old.authorizationId)?.revoked);
+    assert.deepEqual(result.issues, []);
+  });
+
+  it('rotate by id costs get + create + revoke', async () => {
+    const api = new FakePats(now);
+    const seeded = api.seed('svc', 2);
+    const { run } = setup({ operation: 'rotate', authorizationId: seeded.authorizationId }, api);
+    await run();
+    assert.deepEqual(
+      api.calls.map((c) => c.split(' ')[0]),
+      ['get', 'create', 'revoke'],
+    );
+    assert.ok(seeded.revoked);
+  });
+
+  it('rotateWhenExpiringWithinDays: not due means nothing created', async () => {
+    const { api, out, run } = setup({ operation: 'rotate', displayName: 'feed', rotateWhenExpiringWithinDays: '7' });
+    api.seed('feed', 20);
+    const result = await run();
+    assert.equal(out.values.Rotated, 'false');
+    assert.equal(out.values.Token, undefined);
+    assert.ok(!api.calls.some((c) => c.startsWith('create')));
+    assert.match(result.message, /20 days left, more than 7: not rotated/);
+  });
+
+  it('keepPrevious keeps the newest older PAT and revokes the rest', async () => {
+    const { api, run } = setup({ operation: 'rotate', displayName: 'feed', keepPrevious: '1' });
+    const oldest = api.seed('feed', 1, 60);
+    const middle = api.seed('feed', 15, 45);
+    const newest = api.seed('feed', 25, 5);
+    await run();
+    assert.ok(oldest.revoked && middle.revoked, 'older ones revoked');
+    assert.ok(!newest.revoked, 'the previous one is kept');
+  });
+
+  it('if create fails, rotate keeps the old PAT', async () => {
+    const { api, out, run } = setup({ operation: 'rotate', displayName: 'feed' });
+    const old = api.seed('feed', 3);
+    api.before = (call) => {
+      if (call === 'create') throw new TaskError('policy says no');
+    };
+    await assert.rejects(run(), /policy says no/);
+    assert.equal(old.revoked, false);
+    assert.equal(out.values.Token, undefined);
+  });
+
+  it('if revoking the old PAT fails after delivery, the run succeeds with an issue naming it', async () => {
+    const { api, out, run } = setup({ operation: 'rotate', displayName: 'feed' });
+    const old = api.seed('feed', 3);
+    api.before = (call) => {
+      if (call === 'revoke') throw new TaskError('HTTP 500');
+    };
+    const result = await run();
+    assert.ok(out.values.Token);
+    assert.equal(result.issues.length, 1);
+    assert.ok(result.issues[0].includes(old.authorizationId));
+  });
+
+  it('if delivery fails (persisting), the new PAT is revoked and the old one kept', async () => {
+    const { api, out, run } = setup({ operation: 'rotate', displayName: 'feed' });
+    const old = api.seed('feed', 3);
+    out.deliveredHook = () => Promise.reject(new TaskError('no permission on the variable group'));
+    await assert.rejects(run(), /variable group/);
+    assert.equal(old.revoked, false);
+    assert.equal(api.active().length, 1, 'only the old PAT is active');
+  });
+
+  it('a create whose answer is lost: the orphan is revoked and the create tried once more', async () => {
+    const { api, out, run } = setup({ operation: 'create', displayName: 'feed', scope: 'vso.packaging' });
+    let creates = 0;
+    api.afterCreate = () => {
+      if (++creates === 1) throw new TransportError('socket hang up', true);
+    };
+    await run();
+    assert.equal(api.active().length, 1);
+    assert.equal(api.active()[0].authorizationId, out.values.AuthorizationId);
+    assert.equal(api.pats.filter((p) => p.revoked).length, 1);
+  });
+
+  it('a create whose answer is lost twice fails and leaves nothing active', async () => {
+    const { api, run } = setup({ operation: 'create', displayName: 'feed', scope: 'vso.packaging' });
+    api.afterCreate = () => {
+      throw new TransportError('socket hang up', true);
+    };
+    await assert.rejects(run(), /failed twice/);
+    assert.equal(api.active().length, 0);
+  });
+
+  it('revoke by pattern revokes every match; dry run revokes none', async () => {
+    const dry = setup({ operation: 'revoke', displayName: 'tmp-*', dryRun: 'true' });
+    for (let i = 0; i < 5; i++) dry.api.seed(`tmp-${i}`, 5);
+    const r = await dry.run();
+    assert.equal(dry.api.active().length, 5);
+    assert.match(r.message, /5 PAT\(s\) would be revoked/);
+
+    const real = setup({ operation: 'revoke', displayName: 'tmp-*' });
+    for (let i = 0; i < 5; i++) real.api.seed(`tmp-${i}`, 5);
+    real.api.seed('keep', 5);
+    await real.run();
+    assert.deepEqual(
+      real.api.active().map((p) => p.displayName),
+      ['keep'],
+    );
+  });
+
+  it('get by name needs exactly one match', async () => {
+    const { api, run } = setup({ operation: 'get', displayName: 'dup' });
+    api.seed('dup', 5);
+    api.seed('dup', 6);
+    await assert.rejects(run(), /2 active PATs match 'dup'/);
+  });
+
+  it('list warns and fails on PATs expiring soon', async () => {
+    const warn = setup({ operation: 'list', warnOnExpiringWithinDays: '14' });
+    warn.api.seed('soon', 3);
+    warn.api.seed('later', 60);
+    const r = await warn.run();
+    assert.equal(r.issues.length, 1);
+    assert.match(r.issues[0], /soon/);
+    assert.doesNotMatch(r.issues[0], /later/);
+
+    const fail = setup({ operation: 'list', failOnExpiringWithinDays: '5' });
+    fail.api.seed('soon', 3);
+    await assert.rejects(fail.run(), /1 active PAT\(s\) expire within 5 days: soon/);
+  });
+});
+
+describe('nameMatcher', () => {
+  const pat = (displayName: string) => ({ displayName }) as PatToken;
+  it('is exact without wildcards and case-sensitive', () => {
+    assert.ok(nameMatcher('feed')(pat('feed')));
+    assert.ok(!nameMatcher('feed')(pat('Feed')));
+    assert.ok(!nameMatcher('feed')(pat('feed-2')));
+  });
+  it('treats * as any run and nothing else as special', () => {
+    assert.ok(nameMatcher('ci-*')(pat('ci-build')));
+    assert.ok(nameMatcher('*.prod')(pat('a.prod')));
+    assert.ok(!nameMatcher('a.prod')(pat('aXprod')));
+    assert.ok(nameMatcher('(x)*')(pat('(x) y')));
+  });
+});

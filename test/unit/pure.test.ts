@@ -1,0 +1,111 @@
+import * as assert from 'node:assert/strict';
+import * as tl from 'azure-pipelines-task-lib/task';
+import { authorityEndpoints } from '../../tasks/PatLifecycleV1/src/authority';
+import { describeEntraError } from '../../tasks/PatLifecycleV1/src/entra';
+import { ApiError, SignInError, TransportError } from '../../tasks/PatLifecycleV1/src/errors';
+import { retryAfterMs } from '../../tasks/PatLifecycleV1/src/http';
+import { parseAnswer, patTokenError } from '../../tasks/PatLifecycleV1/src/patsApi';
+import { AdaptivePool } from '../../tasks/PatLifecycleV1/src/pool';
+import { neutralize } from '../../tasks/PatLifecycleV1/src/sanitize';
+import { taskJsonPath } from '../support/paths';
+
+before(() => tl.setResourcePath(taskJsonPath));
+const ids = { tenantId: 'contoso.onmicrosoft.com', clientId: '11111111-2222-3333-4444-555555555555' };
+
+describe('neutralize', () => {
+  it('defuses logging commands anywhere in API text and folds line breaks', () => {
+    const out = neutralize('x ##vso[task.setvariable variable=Injected]pwned\n##[error]boom');
+    assert.ok(!out.includes('##vso['));
+    assert.ok(!out.includes('##['));
+    assert.ok(!/[\r\n]/.test(out));
+    assert.ok(out.includes('task.setvariable variable=Injected]pwned'), 'the text stays readable');
+  });
+  it('is case-insensitive', () => assert.ok(!neutralize('##VSO[task.complete]').toLowerCase().includes('##vso[')));
+});
+
+describe('retryAfterMs', () => {
+  const now = Date.parse('2026-11-28T12:00:00Z');
+  it('reads seconds', () => assert.equal(retryAfterMs({ 'retry-after': '3' }, now), 3000));
+  it('reads an HTTP date', () => assert.equal(retryAfterMs({ 'retry-after': 'Sat, 28 Nov 2026 12:00:05 GMT' }, now), 5000));
+  it('falls back to X-RateLimit-Reset', () => assert.equal(retryAfterMs({ 'x-ratelimit-reset': String(now / 1000 + 7) }, now), 7000));
+  it('is undefined without hints', () => assert.equal(retryAfterMs({}, now), undefined));
+});
+
+describe('parseAnswer', () => {
+  const answer = (status: number, body: string, type = 'application/json') => ({ status, headers: { 'content-type': type }, body });
+  it('203 with the sign-in page says the token was not accepted as a user Entra token', () => {
+    assert.throws(() => parseAnswer(answer(203, '<html><title>Sign In</title></html>', 'text/html')), /not accepted as a user's Entra token/);
+  });
+  it('a redirect to _signin is the same story', () => assert.throws(() => parseAnswer(answer(302, '', 'text/html')), /sign-in page/));
+  it('truncated JSON is a clear error, not a stack trace', () =>
+    assert.throws(() => parseAnswer(answer(200, '{"patToken": {"displ')), /truncated or malformed/));
+  it('a typed error body gives its message', () => {
+    const body = JSON.stringify({ $id: '1', message: 'TF400813: The user is not authorized', typeKey: 'UnauthorizedRequestException' });
+    assert.throws(
+      () => parseAnswer(answer(401, body)),
+      (e: ApiError) => e.status === 401 && /TF400813/.test(e.message),
+    );
+  });
+  it('service principals get their own message', () => {
+    assert.throws(
+      () => parseAnswer(answer(401, JSON.stringify({ message: 'Service principals are not allowed to perform this action.' }))),
+      /Sign in as a user/,
+    );
+  });
+  it('patTokenError in a 400 becomes a PAT error with a hint', () => {
+    assert.throws(
+      () => parseAnswer(answer(400, JSON.stringify({ patToken: null, patTokenError: 'fullScopePatPolicyViolation' }))),
+      (e: ApiError) => e.patTokenError === 'fullScopePatPolicyViolation' && /instead of app_token/.test(e.message),
+    );
+  });
+  it('patTokenError text from the API is neutralised', () => {
+    const e = patTokenError({ patTokenError: 'invalidScope', patTokenErrorMessage: 'bad ##vso[task.complete result=Succeeded]' });
+    assert.ok(!e.message.includes('##vso['));
+  });
+});
+
+describe('describeEntraError', () => {
+  const server = (errorCode: string, errorNo: string, text: string) => ({ errorCode, errorNo, errorMessage: `AADSTS${errorNo}: ${text}\r\nTrace ID: abc` });
+  it('expired refresh token says sign in again and update the secret variable', () => {
+    const e = describeEntraError(server('invalid_grant', '700082', 'The refresh token has expired due to inactivity.'), ids);
+    assert.ok(e instanceof SignInError);
+    assert.match(e.message, /Sign in again .* update the secret variable PatLifecycle\.RefreshToken/);
+    assert.doesNotMatch(e.message, /Trace ID/);
+  });
+  it('consent names the permission to grant', () =>
+    assert.match(describeEntraError(server('invalid_grant', '65001', 'consent'), ids).message, /vso\.pats_manage.*admin consent/));
+  it('MFA', () => assert.match(describeEntraError(server('interaction_required', '50076', 'mfa'), ids).message, /multi-factor/));
+  it('bad client secret', () => assert.match(describeEntraError(server('invalid_client', '7000215', 'Invalid client secret'), ids).message, /secret's Value/));
+  it('temporarily unavailable is a transport error', () =>
+    assert.ok(describeEntraError(server('temporarily_unavailable', '', 'busy'), ids) instanceof TransportError));
+});
+
+describe('authorityEndpoints', () => {
+  it('builds metadata for any host so MSAL needs no discovery', () => {
+    const a = authorityEndpoints('https://127.0.0.1:8443', 'contoso');
+    assert.equal(a.authority, 'https://127.0.0.1:8443/contoso');
+    assert.deepEqual(a.knownAuthorities, ['127.0.0.1:8443']);
+    assert.equal((JSON.parse(a.authorityMetadata) as { token_endpoint: string }).token_endpoint, 'https://127.0.0.1:8443/contoso/oauth2/v2.0/token');
+  });
+});
+
+describe('AdaptivePool', () => {
+  it('never has more than the limit in flight, and shrinks when told', async () => {
+    const pool = new AdaptivePool(4);
+    let inFlight = 0;
+    let max = 0;
+    const results = await pool.run([...Array(20).keys()], async (i) => {
+      inFlight++;
+      max = Math.max(max, inFlight);
+      if (i === 5) pool.shrink();
+      await new Promise((r) => setTimeout(r, 5));
+      inFlight--;
+      if (i === 7) throw new Error('seven');
+      return i * 2;
+    });
+    assert.equal(max, 4);
+    assert.equal(pool.currentLimit, 2);
+    assert.equal(results.filter((r) => r.status === 'rejected').length, 1);
+    assert.deepEqual(results[3], { status: 'fulfilled', value: 6 });
+  });
+});

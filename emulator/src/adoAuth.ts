@@ -1,0 +1,90 @@
+// Authentication of Azure DevOps calls (PAT API and variable groups).
+import { EmuRequest, EmuResponse, header, htmlResponse, signInPage, signInRedirect, typedError } from './http';
+import { patStatus, visibleIn } from './patStore';
+import { AccessGrant, OrgRecord, orgKey, State } from './state';
+
+export interface AdoCaller {
+  kind: 'user' | 'app' | 'job';
+  /** Identity id (user oid, service principal or build service id). */
+  id: string;
+  name: string;
+  userId?: string;
+  /** Scopes the credential carries: the token's scp, or the PAT's scope. */
+  scopes: string[];
+  via: 'bearer' | 'pat';
+}
+
+export type AuthOutcome = { ok: true; caller: AdoCaller } | { ok: false; response: EmuResponse };
+
+export function unauthorized(state: State, org: OrgRecord, userLabel = ''): EmuResponse {
+  const tenant = org.tenantId ?? 'common';
+  return typedError(401, 'UnauthorizedRequestException', `TF400813: The user '${userLabel}' is not authorized to access this resource.`, {
+    namespace: 'Microsoft.TeamFoundation.Framework.Server',
+    assembly: 'Microsoft.TeamFoundation.Framework.Server',
+    headers: {
+      'www-authenticate': `Bearer authorization_uri=${state.baseUrl}/${tenant}, Basic realm="${state.baseUrl}/", TFS-Federated`,
+      'x-tfs-fedauthrealm': `${state.baseUrl}/`,
+      'x-vss-resourcetenant': org.tenantId ?? '00000000-0000-0000-0000-000000000000',
+    },
+  });
+}
+
+export function signInAnswer(state: State, req: EmuRequest, kind: '203' | '302'): EmuResponse {
+  if (kind === '203') return htmlResponse(203, signInPage(state.baseUrl));
+  return signInRedirect(state.baseUrl, `${state.baseUrl}${req.path}`);
+}
+
+function fromBearer(grant: AccessGrant): AdoCaller {
+  return {
+    kind: grant.kind,
+    id: grant.oid,
+    name: grant.name,
+    userId: grant.userId,
+    scopes: grant.scp.split(/\s+/).filter((s) => s !== ''),
+    via: 'bearer',
+  };
+}
+
+/**
+ * Who is calling. No credentials -> 302 to sign-in. Basic (a PAT): the PAT API answers 203 with the sign-in
+ * page (`acceptPats` false); other APIs accept a live PAT of this organization. Bearer: a token this emulator
+ * issued, not expired, from the organization's tenant when it has one.
+ */
+export function authenticateAdo(state: State, req: EmuRequest, org: OrgRecord, acceptPats: boolean): AuthOutcome {
+  const auth = header(req, 'authorization');
+  if (!auth) return { ok: false, response: signInAnswer(state, req, '302') };
+  const space = auth.indexOf(' ');
+  const scheme = (space < 0 ? auth : auth.slice(0, space)).toLowerCase();
+  const value = space < 0 ? '' : auth.slice(space + 1).trim();
+  const nowMs = state.clock.nowMs();
+  if (scheme === 'basic') {
+    if (!acceptPats) return { ok: false, response: signInAnswer(state, req, '203') };
+    const decoded = Buffer.from(value, 'base64').toString('utf8');
+    const secret = decoded.slice(decoded.indexOf(':') + 1);
+    const pat = state.pats.byTokenValue(secret);
+    if (!pat || patStatus(pat, nowMs) !== 'active' || !visibleIn(pat, org.accountId)) {
+      return { ok: false, response: unauthorized(state, org) };
+    }
+    const user = state.users.get(pat.userId);
+    return {
+      ok: true,
+      caller: { kind: 'user', id: pat.userId, name: user?.name ?? pat.userId, userId: pat.userId, scopes: pat.scope.split(' '), via: 'pat' },
+    };
+  }
+  if (scheme !== 'bearer') return { ok: false, response: unauthorized(state, org) };
+  const grant = state.accessTokens.get(value);
+  if (!grant || grant.expMs <= nowMs) return { ok: false, response: unauthorized(state, org) };
+  if (grant.kind === 'job' && grant.org !== orgKey(org.name)) return { ok: false, response: unauthorized(state, org) };
+  if (grant.kind !== 'job' && org.tenantId !== undefined && grant.tenantId !== org.tenantId) {
+    return { ok: false, response: unauthorized(state, org) };
+  }
+  return { ok: true, caller: fromBearer(grant) };
+}
+
+/** True when the credential's scopes allow the operation. `app_token` and `user_impersonation` allow everything. */
+export function hasScope(caller: AdoCaller, accepted: string[]): boolean {
+  return caller.scopes.some((s) => {
+    const lower = s.toLowerCase();
+    return lower === 'app_token' || lower === 'user_impersonation' || accepted.includes(lower);
+  });
+}

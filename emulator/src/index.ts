@@ -1,0 +1,303 @@
+// Public entry point: startEmulator() and the Emulator it returns.
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { defaultCertCacheDir, loadOrCreateCerts } from './certs';
+import { roundToStoredPrecision, toMs } from './clock';
+import { approveDeviceCode, authorityMetadata, declineDeviceCode, instanceDiscovery } from './entra';
+import { FaultList } from './faults';
+import { patStatus, PatInternal, toPatRecord, visibleIn } from './patStore';
+import { newGuid, newPatSecrets } from './random';
+import { RateLimiter } from './rateLimit';
+import { EmulatorServer } from './server';
+import { defaultPolicy, State } from './state';
+import { issueUserAccessToken } from './tokens';
+import { toGroupRecord } from './variableGroupStore';
+import type {
+  AddVariableGroupOptions,
+  AppOptions,
+  AppRecord,
+  AuthorityMetadata,
+  CheckPatResult,
+  DemoSeed,
+  EmulatorOptions,
+  EmulatorStats,
+  Fault,
+  FaultHandle,
+  IssueAccessTokenOptions,
+  IssueRefreshTokenOptions,
+  PatPolicy,
+  PatRecord,
+  RequestRecord,
+  SeedPat,
+  TenantRecord,
+  UserOptions,
+  UserRecord,
+  VariableGroupRecord,
+} from './types';
+
+export * from './types';
+export { ADO_RESOURCE } from './state';
+
+const DAY_MS = 24 * 3600 * 1000;
+
+export class Emulator {
+  /** https://127.0.0.1:PORT (or the host given). */
+  readonly url: string;
+  readonly port: number;
+  readonly host: string;
+  /** host:port, what MSAL's knownAuthorities needs. */
+  readonly authorityHost: string;
+  readonly caCertPath: string;
+  readonly caCertPem: string;
+  private latency: number;
+  private readonly initialLatency: number;
+
+  /** @internal use startEmulator() */
+  constructor(
+    private readonly state: State,
+    private readonly server: EmulatorServer,
+    private readonly faults: FaultList,
+    private readonly rateLimiter: RateLimiter,
+    init: { host: string; port: number; caCertPath: string; caCertPem: string; latencyMs: number },
+  ) {
+    this.host = init.host;
+    this.port = init.port;
+    const visible = init.host === '0.0.0.0' || init.host === '::' ? '127.0.0.1' : init.host;
+    const hostPart = visible.includes(':') ? `[${visible}]` : visible;
+    this.url = `https://${hostPart}:${init.port}`;
+    this.authorityHost = `${hostPart}:${init.port}`;
+    this.caCertPath = init.caCertPath;
+    this.caCertPem = init.caCertPem;
+    this.latency = init.latencyMs;
+    this.initialLatency = init.latencyMs;
+    state.baseUrl = this.url;
+  }
+
+  // ---- server ----
+  get requests(): RequestRecord[] {
+    return this.server.requests;
+  }
+  get stats(): EmulatorStats {
+    return this.server.stats;
+  }
+  clearRequests(): void {
+    this.server.clearRequests();
+  }
+  get latencyMs(): number {
+    return this.latency;
+  }
+  setLatency(ms: number): void {
+    this.latency = Math.max(0, ms);
+  }
+  /** Current value of the emulator clock. */
+  now(): Date {
+    return this.state.clock.now();
+  }
+  /** Freeze the emulator clock at `date` (null: back to real time). */
+  setNow(date: Date | string | number | null): void {
+    this.state.clock.set(date);
+  }
+  advanceTime(ms: number): void {
+    this.state.clock.advance(ms);
+  }
+  async close(): Promise<void> {
+    await this.server.close();
+    fs.rmSync(path.dirname(this.caCertPath), { recursive: true, force: true });
+  }
+  /**
+   * Back to a clean slate for the next test: PATs, faults, recorded requests, policies (and the rate limit
+   * window), the clock and the latency. Tenants, apps, users, tokens and variable groups stay.
+   */
+  reset(): void {
+    this.state.pats.clear();
+    this.state.policy = defaultPolicy();
+    this.state.clock.set(null);
+    this.faults.clear();
+    this.rateLimiter.reset();
+    this.server.clearRequests();
+    this.latency = this.initialLatency;
+  }
+
+  // ---- Entra ----
+  authority(tenant: string): string {
+    return `${this.url}/${tenant}`;
+  }
+  authorityMetadata(tenant: string): AuthorityMetadata {
+    return authorityMetadata(this.url, tenant);
+  }
+  /** For MSAL's `cloudDiscoveryMetadata` option (a JSON string there). */
+  cloudDiscoveryMetadata(): Record<string, unknown> {
+    return instanceDiscovery(this.url);
+  }
+  addTenant(id?: string): TenantRecord {
+    return this.state.addTenant(id);
+  }
+  addApp(options: AppOptions): AppRecord {
+    return { ...this.state.addApp(options) };
+  }
+  setAppOption(clientId: string, partial: Partial<Omit<AppRecord, 'clientId' | 'servicePrincipalId'>>): AppRecord {
+    return { ...this.state.setAppOption(clientId, partial) };
+  }
+  addUser(options: UserOptions): UserRecord {
+    return { ...this.state.addUser(options) };
+  }
+  setInteractiveUser(userId: string | null): void {
+    this.state.interactiveUserId = userId === null ? undefined : this.state.requireUser(userId).id;
+  }
+  issueRefreshToken(options: IssueRefreshTokenOptions): string {
+    return this.state.issueRefreshToken(options);
+  }
+  /** Revoke every refresh token of a user; returns how many were live. */
+  revokeRefreshTokens(userId: string): number {
+    return this.state.revokeRefreshTokens(userId);
+  }
+  /** An Azure DevOps access token for a user, without a token request (for direct API tests). */
+  issueAccessToken(options: IssueAccessTokenOptions): string {
+    const app = this.state.requireApp(options.clientId);
+    const user = this.state.requireUser(options.userId);
+    return issueUserAccessToken(this.state, app, user, options.scopes ?? app.scopes, options.expired ?? false);
+  }
+  approveDeviceCode(userCode: string, userId?: string): void {
+    approveDeviceCode(this.state, userCode, userId);
+  }
+  declineDeviceCode(userCode: string): void {
+    declineDeviceCode(this.state, userCode);
+  }
+  /** A job token (System.AccessToken) for an organization: good for variable groups, not for the PAT API. */
+  issueJobToken(org: string): string {
+    return this.state.issueJobToken(org);
+  }
+
+  // ---- organizations ----
+  orgUrl(org: string): string {
+    return `${this.url}/${encodeURIComponent(org)}`;
+  }
+  /** Register an organization; with tenantId only that tenant's tokens are accepted. Returns its account id. */
+  addOrg(org: string, tenantId?: string): string {
+    return this.state.ensureOrg(org, tenantId).accountId;
+  }
+  orgAccountId(org: string): string {
+    return this.state.ensureOrg(org).accountId;
+  }
+
+  // ---- PATs ----
+  get policy(): PatPolicy {
+    return { ...this.state.policy };
+  }
+  setPolicy(partial: Partial<PatPolicy>): void {
+    this.state.policy = { ...this.state.policy, ...partial };
+    if ('rateLimit' in partial) this.rateLimiter.reset();
+  }
+  /**
+   * Store PATs directly. Defaults: scope 'vso.code', validFrom = now minus (n - i) seconds (later entries are
+   * newer), validTo = validFrom + 30 days.
+   */
+  seedPats(userId: string, org: string, pats: SeedPat[]): PatRecord[] {
+    const user = this.state.requireUser(userId);
+    const o = this.state.ensureOrg(org);
+    const nowMs = this.state.clock.nowMs();
+    const secrets = newPatSecrets(pats.length);
+    return pats.map((p, i) => {
+      const validFromMs = roundToStoredPrecision(p.validFrom !== undefined ? toMs(p.validFrom) : nowMs - (pats.length - i) * 1000);
+      const pat: PatInternal = {
+        authorizationId: newGuid(),
+        userId: user.id,
+        orgName: o.name,
+        displayName: p.displayName,
+        scope: p.scope ?? 'vso.code',
+        validFromMs,
+        validToMs: roundToStoredPrecision(p.validTo !== undefined ? toMs(p.validTo) : validFromMs + 30 * DAY_MS),
+        allOrgs: p.allOrgs ?? false,
+        targetAccounts: p.allOrgs ? null : [o.accountId],
+        token: secrets[i],
+        revoked: p.revoked ?? false,
+      };
+      this.state.pats.add(pat);
+      return toPatRecord(pat, nowMs);
+    });
+  }
+  /** Every PAT of a user, revoked ones and secrets included. */
+  listPats(userId: string): PatRecord[] {
+    const nowMs = this.state.clock.nowMs();
+    return this.state.pats.forUser(userId).map((p) => toPatRecord(p, nowMs));
+  }
+  findPat(authorizationId: string): PatRecord | undefined {
+    const p = this.state.pats.get(authorizationId);
+    return p ? toPatRecord(p, this.state.clock.nowMs()) : undefined;
+  }
+  /** Whether a PAT secret would work now (optionally: in this organization). */
+  checkPat(token: string, org?: string): CheckPatResult {
+    const p = this.state.pats.byTokenValue(token);
+    if (!p) return 'unknown';
+    const status = patStatus(p, this.state.clock.nowMs());
+    if (status === 'active' && org !== undefined && !visibleIn(p, this.state.ensureOrg(org).accountId)) return 'wrongOrg';
+    return status;
+  }
+
+  // ---- variable groups ----
+  addVariableGroup(options: AddVariableGroupOptions): VariableGroupRecord {
+    this.state.ensureOrg(options.org);
+    return toGroupRecord(this.state.groups.add(options, this.state.clock.nowMs()));
+  }
+  getVariableGroup(org: string, project: string, idOrName: number | string): VariableGroupRecord | undefined {
+    const p = this.state.groups.findProject(org, project);
+    const g = p ? this.state.groups.find(org, p, idOrName) : undefined;
+    return g ? toGroupRecord(g) : undefined;
+  }
+
+  // ---- faults ----
+  injectFault(fault: Fault): FaultHandle {
+    return this.faults.inject(fault);
+  }
+  clearFaults(): void {
+    this.faults.clear();
+  }
+
+  /** A tenant, a public app, a user, a refresh token, an organization bound to the tenant and a variable group. */
+  seedDemo(): DemoSeed {
+    const tenantId = this.addTenant().id;
+    const clientId = this.addApp({ tenantId, displayName: 'PAT lifecycle demo app' }).clientId;
+    const userId = this.addUser({ tenantId, name: 'Demo User', upn: 'demo.user@contoso.example' }).id;
+    const refreshToken = this.issueRefreshToken({ tenantId, clientId, userId });
+    const org = 'demo-org';
+    const project = 'DemoProject';
+    this.addOrg(org, tenantId);
+    const group = this.addVariableGroup({
+      org,
+      project,
+      name: 'pat-rotation',
+      variables: { PAT_NAME: 'demo', REFRESH_TOKEN: { value: refreshToken, isSecret: true } },
+    });
+    return { tenantId, clientId, userId, refreshToken, org, orgUrl: this.orgUrl(org), project, jobToken: this.issueJobToken(org), variableGroupId: group.id };
+  }
+}
+
+export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  const host = options.host ?? '127.0.0.1';
+  const material = await loadOrCreateCerts(options.certCacheDir ?? defaultCertCacheDir());
+  const state = new State();
+  const faults = new FaultList();
+  const rateLimiter = new RateLimiter();
+  const ref: { current?: Emulator } = {};
+  const server = new EmulatorServer({
+    key: material.serverKeyPem,
+    cert: material.serverCertPem,
+    state,
+    faults,
+    rateLimiter,
+    latencyMs: () => ref.current?.latencyMs ?? 0,
+  });
+  const port = await server.listen(host, options.port ?? 0);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pat-emulator-'));
+  const caCertPath = path.join(dir, 'ca.pem');
+  fs.writeFileSync(caCertPath, material.caCertPem);
+  ref.current = new Emulator(state, server, faults, rateLimiter, {
+    host,
+    port,
+    caCertPath,
+    caCertPem: material.caCertPem,
+    latencyMs: options.latencyMs ?? 0,
+  });
+  return ref.current;
+}

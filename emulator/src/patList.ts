@@ -1,0 +1,115 @@
+// List PATs: filter, sort, and page with opaque keyset continuation tokens.
+import { createHash } from 'crypto';
+import { EmuRequest, EmuResponse, jsonResponse, queryParam, typedError } from './http';
+import { PatInternal, patStatus, toApiPat, visibleIn } from './patStore';
+import { OrgRecord, State } from './state';
+import type { PatStatus } from './types';
+
+type Filter = 'active' | 'revoked' | 'expired' | 'all';
+type SortBy = 'displayName' | 'displayDate' | 'status';
+type Key = [string | number, number, string];
+
+export const DEFAULT_TOP = 20;
+export const MAX_TOP = 100;
+/** Default order: sortByOption=displayDate (validFrom), isSortAscending=false, i.e. newest first. */
+export const DEFAULT_ASCENDING = false;
+
+const FILTERS: Filter[] = ['active', 'revoked', 'expired', 'all'];
+const SORTS: SortBy[] = ['displayName', 'displayDate', 'status'];
+const STATUS_RANK: Record<PatStatus, number> = { active: 0, expired: 1, revoked: 2 };
+
+function badArgument(message: string): EmuResponse {
+  return typedError(400, 'InvalidArgumentValueException', message, { namespace: 'Microsoft.VisualStudio.Services.Common' });
+}
+
+function enumParam<T extends string>(req: EmuRequest, name: string, values: T[], fallback: T): T | EmuResponse {
+  const raw = queryParam(req, name);
+  if (raw === undefined || raw === '') return fallback;
+  const found = values.find((v) => v.toLowerCase() === raw.toLowerCase());
+  return found ?? badArgument(`The value '${raw}' is not valid for ${name}. Valid values: ${values.join(', ')}.`);
+}
+
+function keyOf(pat: PatInternal, sortBy: SortBy, nowMs: number): Key {
+  const primary = sortBy === 'displayName' ? pat.displayName.toLowerCase() : sortBy === 'status' ? STATUS_RANK[patStatus(pat, nowMs)] : pat.validFromMs;
+  return [primary, pat.validFromMs, pat.authorizationId];
+}
+
+function compareKeys(a: Key, b: Key): number {
+  for (let i = 0; i < 3; i++) {
+    const x = a[i];
+    const y = b[i];
+    if (x < y) return -1;
+    if (x > y) return 1;
+  }
+  return 0;
+}
+
+function optionsHash(userId: string, org: OrgRecord, filter: Filter, sortBy: SortBy, asc: boolean): string {
+  return createHash('sha256').update(`${userId}|${org.accountId}|${filter}|${sortBy}|${asc}`).digest('base64url').slice(0, 16);
+}
+
+function encodeToken(hash: string, key: Key): string {
+  return Buffer.from(JSON.stringify({ v: 1, h: hash, k: key })).toString('base64url');
+}
+
+function decodeToken(token: string): { h: string; k: Key } | undefined {
+  try {
+    const obj = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as unknown;
+    if (typeof obj !== 'object' || obj === null) return undefined;
+    const { v, h, k } = obj as { v?: unknown; h?: unknown; k?: unknown };
+    if (v !== 1 || typeof h !== 'string' || !Array.isArray(k) || k.length !== 3) return undefined;
+    const [a, b, c] = k as unknown[];
+    if ((typeof a !== 'string' && typeof a !== 'number') || typeof b !== 'number' || typeof c !== 'string') return undefined;
+    return { h, k: [a, b, c] };
+  } catch {
+    return undefined;
+  }
+}
+
+export function listPats(state: State, req: EmuRequest, org: OrgRecord, userId: string): EmuResponse {
+  const filter = enumParam<Filter>(req, 'displayFilterOption', FILTERS, 'active');
+  if (typeof filter !== 'string') return filter;
+  const sortBy = enumParam<SortBy>(req, 'sortByOption', SORTS, 'displayDate');
+  if (typeof sortBy !== 'string') return sortBy;
+  const ascRaw = queryParam(req, 'isSortAscending');
+  let asc = DEFAULT_ASCENDING;
+  if (ascRaw !== undefined && ascRaw !== '') {
+    if (!/^(true|false)$/i.test(ascRaw)) return badArgument(`The value '${ascRaw}' is not valid for isSortAscending: use true or false.`);
+    asc = ascRaw.toLowerCase() === 'true';
+  }
+  const topRaw = queryParam(req, '$top');
+  let top = DEFAULT_TOP;
+  if (topRaw !== undefined && topRaw !== '') {
+    if (!/^\d+$/.test(topRaw) || Number(topRaw) < 1)
+      return badArgument(`The value '${topRaw}' is not valid for $top: use a whole number from 1 to ${MAX_TOP}.`);
+    top = Math.min(Number(topRaw), MAX_TOP);
+  }
+  const nowMs = state.clock.nowMs();
+  const hash = optionsHash(userId, org, filter, sortBy, asc);
+  const tokenRaw = queryParam(req, 'continuationToken');
+  let after: Key | undefined;
+  if (tokenRaw !== undefined && tokenRaw !== '') {
+    const decoded = decodeToken(tokenRaw);
+    if (!decoded) return badArgument('The continuation token is not valid.');
+    if (decoded.h !== hash) {
+      return badArgument('The continuation token belongs to a different query: repeat the filter and sort options of the first page.');
+    }
+    after = decoded.k;
+  }
+  const dir = asc ? 1 : -1;
+  const rows: Array<{ pat: PatInternal; key: Key }> = [];
+  for (const pat of state.pats.forUser(userId)) {
+    if (!visibleIn(pat, org.accountId)) continue;
+    if (filter !== 'all' && patStatus(pat, nowMs) !== filter) continue;
+    const key = keyOf(pat, sortBy, nowMs);
+    if (after && dir * compareKeys(key, after) <= 0) continue;
+    rows.push({ pat, key });
+  }
+  rows.sort((a, b) => dir * compareKeys(a.key, b.key));
+  const page = rows.slice(0, top);
+  const more = rows.length > top;
+  return jsonResponse(200, {
+    continuationToken: more ? encodeToken(hash, page[page.length - 1].key) : '',
+    patTokens: page.map((r) => toApiPat(r.pat, false)),
+  });
+}

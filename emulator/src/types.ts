@@ -1,0 +1,259 @@
+// Public types of the emulator. Everything here is re-exported from index.ts.
+
+export type RequestKind = 'token' | 'devicecode' | 'authorize' | 'discovery' | 'pats' | 'variablegroups' | 'other';
+
+export type FaultType = 'status' | 'reset' | 'hang' | 'html203' | 'redirect' | 'truncatedJson' | 'emptyOk' | 'resetAfterCommit';
+
+/** One request as the emulator saw it. Secrets are never recorded. */
+export interface RequestRecord {
+  seq: number;
+  /** Wall-clock time the request arrived (real time, not the emulator clock). */
+  time: Date;
+  method: string;
+  /** Path without the query string. */
+  path: string;
+  query: Record<string, string>;
+  kind: RequestKind;
+  /** 'Bearer' | 'Basic' | 'none' | any other scheme as sent. */
+  authScheme: string;
+  /** HTTP status sent; 0 while pending and for answers that never came (reset, hang, resetAfterCommit). */
+  status: number;
+  /** Id of the TLS connection (1, 2, ...) the request came on. */
+  connectionId: number;
+  /** Parsed form or JSON body with secret fields removed. */
+  body?: unknown;
+  /** Set when an injected fault answered (or swallowed) this request. */
+  fault?: FaultType;
+}
+
+export interface EmulatorOptions {
+  /** Interface to listen on. Default 127.0.0.1. */
+  host?: string;
+  /** Port; default 0 (ephemeral). */
+  port?: number;
+  /** Delay added before every response. Default 0. */
+  latencyMs?: number;
+  /** Where generated certificates are cached; default os.tmpdir()/pat-lifecycle-emulator-certs. false = never cache. */
+  certCacheDir?: string | false;
+}
+
+export interface EmulatorStats {
+  /** TLS handshakes completed (one per client connection). */
+  tlsConnections: number;
+  /** HTTP requests received. */
+  requests: number;
+}
+
+export interface TenantRecord {
+  id: string;
+}
+
+export interface AppOptions {
+  tenantId: string;
+  clientId?: string;
+  displayName?: string;
+  /** Makes the app confidential. */
+  clientSecret?: string;
+  /** The secret matches but has expired (AADSTS7000222). */
+  secretExpired?: boolean;
+  /**
+   * "Allow public client flows". Default: true for an app without a secret, false for an app with one
+   * (the portal default for a confidential registration).
+   */
+  allowPublicClient?: boolean;
+  /** Default true. false -> consent_required (AADSTS65001). */
+  consented?: boolean;
+  /** Refresh-token redemptions answer interaction_required (AADSTS50076). Interactive flows count as MFA. */
+  mfaRequired?: boolean;
+  /** Conditional access blocks the device code flow (AADSTS53003 at the token poll). */
+  deviceCodeBlocked?: boolean;
+  /** Azure DevOps delegated scopes the app holds, space separated. Default 'vso.pats vso.pats_manage'. */
+  scopes?: string;
+}
+
+export interface AppRecord {
+  tenantId: string;
+  clientId: string;
+  displayName: string;
+  clientSecret?: string;
+  secretExpired: boolean;
+  allowPublicClient: boolean;
+  consented: boolean;
+  mfaRequired: boolean;
+  deviceCodeBlocked: boolean;
+  scopes: string;
+  /** Object id of the app's service principal (the oid of app-only tokens). */
+  servicePrincipalId: string;
+}
+
+export interface UserOptions {
+  tenantId: string;
+  name?: string;
+  upn?: string;
+  id?: string;
+}
+
+export interface UserRecord {
+  id: string;
+  tenantId: string;
+  name: string;
+  upn: string;
+}
+
+export interface IssueRefreshTokenOptions {
+  tenantId: string;
+  clientId: string;
+  userId: string;
+  expired?: boolean;
+  revoked?: boolean;
+  /** Scopes recorded on the grant (informational). */
+  scope?: string;
+}
+
+export interface IssueAccessTokenOptions {
+  tenantId: string;
+  clientId: string;
+  userId: string;
+  /** scp claim; default: the app's scopes. */
+  scopes?: string;
+  /** Already expired when issued. */
+  expired?: boolean;
+}
+
+export interface DemoSeed {
+  tenantId: string;
+  clientId: string;
+  userId: string;
+  refreshToken: string;
+  org: string;
+  orgUrl: string;
+  project: string;
+  jobToken: string;
+  variableGroupId: number;
+}
+
+export type PatErrorStyle = 'ok200' | 'http400';
+
+export interface RateLimitPolicy {
+  maxRequests: number;
+  perSeconds: number;
+}
+
+export interface PatPolicy {
+  maxLifespanDays?: number;
+  blockGlobalPats: boolean;
+  blockFullScopePats: boolean;
+  disablePatCreation: boolean;
+  errorStyle: PatErrorStyle;
+  rateLimit?: RateLimitPolicy;
+}
+
+export type PatStatus = 'active' | 'expired' | 'revoked';
+
+/** A PAT as stored; validFrom/validTo are formatted as the API returns them. */
+export interface PatRecord {
+  authorizationId: string;
+  userId: string;
+  org: string;
+  displayName: string;
+  scope: string;
+  validFrom: string;
+  validTo: string;
+  allOrgs: boolean;
+  targetAccounts: string[] | null;
+  token: string;
+  revoked: boolean;
+  status: PatStatus;
+}
+
+export interface SeedPat {
+  displayName: string;
+  scope?: string;
+  validFrom?: Date | string;
+  validTo?: Date | string;
+  revoked?: boolean;
+  allOrgs?: boolean;
+}
+
+export interface VariableValue {
+  value: string | null;
+  isSecret?: boolean;
+}
+
+export interface AddVariableGroupOptions {
+  org: string;
+  project: string;
+  name: string;
+  description?: string;
+  variables?: Record<string, string | VariableValue>;
+  /** Who holds the Administrator role besides users: 'jobToken' (default) or 'none'. */
+  administrators?: 'jobToken' | 'none';
+}
+
+/** A variable group with secret values visible (test assertions only). */
+export interface VariableGroupRecord {
+  id: number;
+  org: string;
+  project: string;
+  projectId: string;
+  name: string;
+  description: string;
+  type: string;
+  variables: Record<string, { value: string; isSecret: boolean }>;
+  administrators: 'jobToken' | 'none';
+  modifiedOn: string;
+}
+
+export interface FaultMatch {
+  kind?: RequestKind;
+  method?: string;
+  /** Case-insensitive substring of the path (no query). */
+  pathIncludes?: string;
+}
+
+export interface Fault {
+  match: FaultMatch;
+  type: FaultType;
+  status?: number;
+  retryAfterSeconds?: number;
+  body?: string;
+  headers?: Record<string, string>;
+  redirectTo?: string;
+  /** How many matching requests this fault applies to; default 1. */
+  times?: number;
+}
+
+export interface FaultHandle {
+  readonly id: number;
+  /** Requests this fault has answered so far. */
+  readonly hits: number;
+  /** Applications left before it is removed. */
+  readonly remaining: number;
+  remove(): void;
+}
+
+export type CheckPatResult = PatStatus | 'unknown' | 'wrongOrg';
+
+export interface AuthorityMetadata {
+  token_endpoint: string;
+  token_endpoint_auth_methods_supported: string[];
+  jwks_uri: string;
+  response_modes_supported: string[];
+  subject_types_supported: string[];
+  id_token_signing_alg_values_supported: string[];
+  response_types_supported: string[];
+  scopes_supported: string[];
+  issuer: string;
+  request_uri_parameter_supported: boolean;
+  userinfo_endpoint: string;
+  authorization_endpoint: string;
+  device_authorization_endpoint: string;
+  http_logout_supported: boolean;
+  frontchannel_logout_supported: boolean;
+  end_session_endpoint: string;
+  claims_supported: string[];
+  tenant_region_scope: string | null;
+  cloud_instance_name: string;
+  cloud_graph_host_name: string;
+  msgraph_host: string;
+}

@@ -1,0 +1,144 @@
+// Variable groups: GET list / GET one / PUT (replaces the whole variable set).
+import { AdoCaller, authenticateAdo, hasScope } from './adoAuth';
+import { badVersion, missingVersion, parseVersion, requestedVersion, versionNumber, versionOutOfRange } from './apiVersion';
+import { EmuRequest, EmuResponse, isObject, jsonResponse, parseJson, queryParam, typedError } from './http';
+import { State } from './state';
+import { GroupInternal, ProjectRecord, StoredVariable, toApiGroup } from './variableGroupStore';
+
+const COLLECTION_RE = /^\/([^/]+)\/([^/]+)\/_apis\/distributedtask\/variablegroups\/?$/i;
+const ITEM_RE = /^\/([^/]+)\/([^/]+)\/_apis\/distributedtask\/variablegroups\/([^/]+)\/?$/i;
+const DT_NS = { namespace: 'Microsoft.TeamFoundation.DistributedTask.WebApi', assembly: 'Microsoft.TeamFoundation.DistributedTask.WebApi' };
+
+export function isVariableGroupPath(path: string): boolean {
+  return COLLECTION_RE.test(path) || ITEM_RE.test(path);
+}
+
+function checkVersion(req: EmuRequest): EmuResponse | undefined {
+  const text = requestedVersion(req);
+  if (text === undefined || text === '') return missingVersion(req);
+  const v = parseVersion(text);
+  if (!v) return badVersion(text, 'expected a form like 7.1 or 7.1-preview.2.');
+  const n = versionNumber(v);
+  if (n < 50 || n > 72 || (n === 72 && !v.preview)) return versionOutOfRange(text, '5.0 to 7.1, or 7.2-preview');
+  return undefined;
+}
+
+function wildcardMatch(pattern: string, value: string): boolean {
+  const re = new RegExp(
+    `^${pattern
+      .split('*')
+      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+    'i',
+  );
+  return re.test(value);
+}
+
+export function handleVariableGroups(state: State, req: EmuRequest): EmuResponse {
+  const item = ITEM_RE.exec(req.path);
+  const m = item ?? COLLECTION_RE.exec(req.path);
+  if (!m) return typedError(404, 'VssResourceNotFoundException', 'Not found.');
+  const orgName = decodeURIComponent(m[1]);
+  const org = state.ensureOrg(orgName);
+  const auth = authenticateAdo(state, req, org, true);
+  if (!auth.ok) return auth.response;
+  const versionError = checkVersion(req);
+  if (versionError) return versionError;
+  const write = req.method !== 'GET';
+  const accepted = write
+    ? ['vso.variablegroups_write', 'vso.variablegroups_manage']
+    : ['vso.variablegroups_read', 'vso.variablegroups_write', 'vso.variablegroups_manage'];
+  if (!hasScope(auth.caller, accepted)) {
+    return typedError(
+      401,
+      'UnauthorizedRequestException',
+      `TF400813: The user '${auth.caller.id}' is not authorized to access this resource. The credential lacks the scope ${accepted[0]}.`,
+    );
+  }
+  const projectSegment = decodeURIComponent(m[2]);
+  const project = state.groups.findProject(orgName, projectSegment);
+  if (!project)
+    return typedError(404, 'ProjectDoesNotExistWithNameException', `TF200016: The project '${projectSegment}' does not exist, or you cannot see it.`, {
+      namespace: 'Microsoft.TeamFoundation.Core.WebApi',
+    });
+  if (!item) {
+    if (req.method !== 'GET') return typedError(405, 'VssResourceNotFoundException', `The ${req.method} method is not supported here by this emulator.`);
+    const nameFilter = queryParam(req, 'groupName');
+    const groups = state.groups.inProject(orgName, project).filter((g) => !nameFilter || wildcardMatch(nameFilter, g.name));
+    return jsonResponse(200, { count: groups.length, value: groups.map(toApiGroup) });
+  }
+  const idText = decodeURIComponent(m[3]);
+  const group = /^\d+$/.test(idText) ? state.groups.find(orgName, project, Number(idText)) : undefined;
+  if (!group) {
+    return typedError(404, 'VariableGroupNotFoundException', `Variable group with id ${idText} does not exist or you do not have access to it.`, DT_NS);
+  }
+  if (req.method === 'GET') return jsonResponse(200, toApiGroup(group));
+  if (req.method === 'PUT') return putGroup(state, req, auth.caller, project, group);
+  return typedError(405, 'VssResourceNotFoundException', `The ${req.method} method is not supported here by this emulator.`);
+}
+
+function isAdministrator(caller: AdoCaller, group: GroupInternal): boolean {
+  if (caller.kind === 'user') return true;
+  if (caller.kind === 'job') return group.administrators === 'jobToken';
+  return false;
+}
+
+function argumentError(message: string): EmuResponse {
+  return typedError(400, 'ArgumentException', message, { namespace: 'System', assembly: 'mscorlib' });
+}
+
+/**
+ * PUT replaces the group. Variables absent from the body are deleted. `isSecret: true` with a null value keeps
+ * the stored value of the variable of that name (any case); with a string it sets a new secret value.
+ */
+function putGroup(state: State, req: EmuRequest, caller: AdoCaller, project: ProjectRecord, group: GroupInternal): EmuResponse {
+  if (!isAdministrator(caller, group)) {
+    return typedError(
+      403,
+      'AccessDeniedException',
+      `Access denied: '${caller.name}' cannot change variable group '${group.name}' (id ${group.id}) because it does not hold the Administrator role on it.`,
+      DT_NS,
+    );
+  }
+  const parsed = parseJson(req.bodyText);
+  if (!parsed.ok || !isObject(parsed.value)) return argumentError('The request body must be a variable group (JSON object).');
+  const body = parsed.value;
+  if (typeof body.name !== 'string' || body.name.trim() === '') return argumentError('Value cannot be null or empty. Parameter name: name');
+  if (!isObject(body.variables)) return argumentError('Value cannot be null. Parameter name: variables');
+  if (
+    body.variableGroupProjectReferences !== undefined &&
+    body.variableGroupProjectReferences !== null &&
+    !Array.isArray(body.variableGroupProjectReferences)
+  ) {
+    return argumentError('variableGroupProjectReferences must be an array.');
+  }
+  const clash = state.groups.inProject(group.orgName, project).find((g) => g.id !== group.id && g.name.toLowerCase() === String(body.name).toLowerCase());
+  if (clash) return typedError(400, 'VariableGroupExistsException', `A variable group named '${String(body.name)}' already exists in this project.`, DT_NS);
+  const next = new Map<string, StoredVariable>();
+  for (const [name, raw] of Object.entries(body.variables)) {
+    if (!isObject(raw)) return argumentError(`Variable '${name}' must be an object with value and isSecret.`);
+    const isSecret = raw.isSecret === true;
+    const value = raw.value;
+    if (value === null || value === undefined) {
+      const old = isSecret ? findVariable(group, name) : undefined;
+      next.set(name, { value: old?.value ?? '', isSecret });
+    } else if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
+      next.set(name, { value: String(value), isSecret });
+    } else {
+      return argumentError(`The value of variable '${name}' must be a string.`);
+    }
+  }
+  group.name = body.name;
+  group.description = typeof body.description === 'string' ? body.description : '';
+  if (typeof body.type === 'string' && body.type !== '') group.type = body.type;
+  group.variables = next;
+  group.modifiedBy = { id: caller.id, displayName: caller.name };
+  group.modifiedOnMs = state.clock.nowMs();
+  return jsonResponse(200, toApiGroup(group));
+}
+
+function findVariable(group: GroupInternal, name: string): StoredVariable | undefined {
+  const lower = name.toLowerCase();
+  for (const [k, v] of group.variables) if (k.toLowerCase() === lower) return v;
+  return undefined;
+}

@@ -74,6 +74,19 @@ export class Emulator {
     state.baseUrl = this.url;
   }
 
+  /**
+   * Every secret the emulator has issued or holds (refresh, access and job tokens, PATs, client secrets), by
+   * kind: what a leak scan of a task's log must not find.
+   */
+  issuedSecrets(): Array<{ kind: string; value: string }> {
+    const out: Array<{ kind: string; value: string }> = [];
+    for (const value of this.state.refreshTokens.keys()) out.push({ kind: 'refresh token', value });
+    for (const [value, grant] of this.state.accessTokens) out.push({ kind: grant.kind === 'user' ? 'access token' : `${grant.kind} token`, value });
+    for (const value of this.state.pats.tokens()) out.push({ kind: 'PAT', value });
+    for (const app of this.state.apps.values()) if (app.clientSecret) out.push({ kind: 'client secret', value: app.clientSecret });
+    return out;
+  }
+
   // ---- server ----
   get requests(): RequestRecord[] {
     return this.server.requests;

@@ -21,6 +21,11 @@ export class PatStore {
   private readonly byUser = new Map<string, PatInternal[]>();
   private readonly byToken = new Map<string, PatInternal>();
 
+  /** Every PAT secret ever issued. */
+  tokens(): string[] {
+    return [...this.byToken.keys()];
+  }
+
   add(pat: PatInternal): void {
     this.byId.set(pat.authorizationId, pat);
     this.byToken.set(pat.token, pat);

@@ -1,12 +1,10 @@
 import * as assert from 'node:assert/strict';
-import * as tl from 'azure-pipelines-task-lib/task';
 import { TaskError, TransportError } from '../../tasks/PatLifecycleV1/src/errors';
 import { nameMatcher, runOperation, type OutputSink } from '../../tasks/PatLifecycleV1/src/operations';
 import { parseParameters } from '../../tasks/PatLifecycleV1/src/params';
 import type { PatToken } from '../../tasks/PatLifecycleV1/src/patsApi';
 import { AdaptivePool } from '../../tasks/PatLifecycleV1/src/pool';
 import { FakePats } from '../support/fakePats';
-import { taskJsonPath } from '../support/paths';
 
 const NOW = new Date('2026-11-28T12:00:00Z');
 const now = () => NOW;
@@ -49,8 +47,6 @@ function setup(inputs: Record<string, string>, api = new FakePats(now)) {
   const run = () => runOperation({ api, params, out, log, now, pool: new AdaptivePool(params.parallelRequests) });
   return { api, out, logs, run };
 }
-
-before(() => tl.setResourcePath(taskJsonPath));
 
 describe('operations (fake client)', () => {
   it('list follows continuation tokens to the end and filters by pattern', async () => {

@@ -1,8 +1,6 @@
 import * as assert from 'node:assert/strict';
-import * as tl from 'azure-pipelines-task-lib/task';
 import { InputError } from '../../tasks/PatLifecycleV1/src/errors';
 import { organizationName, parseParameters } from '../../tasks/PatLifecycleV1/src/params';
-import { taskJsonPath } from '../support/paths';
 
 const NOW = new Date('2026-11-28T12:00:00Z');
 const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
@@ -32,8 +30,6 @@ function problems(overrides: Record<string, string | undefined>): string[] {
   }
   assert.fail(`accepted ${JSON.stringify(overrides)}`);
 }
-
-before(() => tl.setResourcePath(taskJsonPath));
 
 describe('parseParameters: valid inputs', () => {
   it('reads a create with defaults', () => {

@@ -1,5 +1,4 @@
 import * as assert from 'node:assert/strict';
-import * as tl from 'azure-pipelines-task-lib/task';
 import { authorityEndpoints } from '../../tasks/PatLifecycleV1/src/authority';
 import { describeEntraError } from '../../tasks/PatLifecycleV1/src/entra';
 import { ApiError, SignInError, TransportError } from '../../tasks/PatLifecycleV1/src/errors';
@@ -7,9 +6,7 @@ import { retryAfterMs } from '../../tasks/PatLifecycleV1/src/http';
 import { parseAnswer, patTokenError } from '../../tasks/PatLifecycleV1/src/patsApi';
 import { AdaptivePool } from '../../tasks/PatLifecycleV1/src/pool';
 import { neutralize } from '../../tasks/PatLifecycleV1/src/sanitize';
-import { taskJsonPath } from '../support/paths';
 
-before(() => tl.setResourcePath(taskJsonPath));
 const ids = { tenantId: 'contoso.onmicrosoft.com', clientId: '11111111-2222-3333-4444-555555555555' };
 
 describe('neutralize', () => {

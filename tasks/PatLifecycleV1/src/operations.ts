@@ -126,7 +126,7 @@ async function update(ctx: Context): Promise<OperationResult> {
   };
   const updated = await api.update(request);
   const issues = shortenedWarning(request.validTo, updated, params.expirySpecified);
-  log.info(tl.loc('Updated', `  ${describe(updated, ctx.now())}`));
+  log.info(tl.loc('Updated', describe(updated, ctx.now())));
   out.pat(updated);
   return { issues, message: tl.loc('UpdateDone', neutralize(updated.displayName), updated.authorizationId), rows: [{ pat: updated, status: 'updated' }] };
 }
@@ -216,7 +216,7 @@ async function rotate(ctx: Context): Promise<OperationResult> {
   }
 
   if (current.targetAccounts === null && !params.allOrgs) issues.push(tl.loc('RotateGlobalToOrg', neutralize(current.displayName), params.organization));
-  log.info(tl.loc('RotateStart', `  ${describe(current, now)}`));
+  log.info(tl.loc('RotateStart', describe(current, now)));
   const request: PatCreateRequest = {
     displayName: current.displayName,
     scope: params.scope ?? current.scope,
@@ -286,7 +286,7 @@ async function createAndDeliver(ctx: Context, request: PatCreateRequest, known: 
       throw err;
     }
     issues.push(...shortenedWarning(request.validTo, delivered, true));
-    log.info(tl.loc('Created', `  ${describe(delivered, ctx.now())}`));
+    log.info(tl.loc('Created', describe(delivered, ctx.now())));
     return delivered;
   }
 }
@@ -356,7 +356,7 @@ function shortenedWarning(requested: string, granted: PatToken, explicit: boolea
 }
 
 export function describe(pat: PatToken, now: Date): string {
-  const days = Math.floor((Date.parse(pat.validTo) - now.getTime()) / DAY);
+  const days = Math.round((Date.parse(pat.validTo) - now.getTime()) / DAY);
   const where = pat.targetAccounts === null ? 'all organizations' : 'this organization';
   return `${neutralize(pat.displayName)} | ${pat.authorizationId} | ${neutralize(pat.scope)} | valid to ${pat.validTo} (${days} days) | ${where}`;
 }

@@ -78,7 +78,7 @@ export function summaryMarkdown(operation: string, result: OperationResult, now:
 }
 
 function summaryRow(pat: PatToken, status: string, now: Date, cell: (s: string) => string): string {
-  const days = Math.floor((Date.parse(pat.validTo) - now.getTime()) / 86_400_000);
+  const days = Math.round((Date.parse(pat.validTo) - now.getTime()) / 86_400_000);
   const flag = status === 'expiring' || (status === 'active' && days <= 7) ? `**${status}**` : status;
   return `| ${cell(pat.displayName)} | \`${pat.authorizationId}\` | ${cell(pat.scope)} | ${pat.validTo} | ${days} | ${flag} |`;
 }

@@ -1,0 +1,195 @@
+/**
+ * Runs the packaged task the way the Azure Pipelines agent does: a child `node` process in the task's folder
+ * layout, inputs as `INPUT_*` environment variables, agent variables as environment, and stdout read for
+ * `##vso[...]` logging commands. Masks secrets as the agent would (values it was told are secret, from the
+ * command on) and reports any secret printed before the agent could know it. Used by the end-to-end tests,
+ * the demo and the benchmark.
+ */
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { commandFromString, type TaskCommand } from 'azure-pipelines-task-lib/taskcommand';
+
+export interface AgentRunOptions {
+  /** Folder holding index.js and task.json (the staged or unpacked .vsix task folder). */
+  taskDir: string;
+  /** Task inputs by name, as the agent passes them after macro expansion. */
+  inputs: Record<string, string | undefined>;
+  /** Pipeline variables (`Agent.CAInfo`, `System.Debug`...), passed as environment like the agent does. */
+  variables?: Record<string, string>;
+  /** Values the agent already knows are secret (secret variables that fed inputs, the job token). */
+  knownSecrets?: string[];
+  /** The job's access token (System.AccessToken), exposed as the SYSTEMVSSCONNECTION endpoint. */
+  jobToken?: string;
+  collectionUri?: string;
+  /** Extra raw environment (e.g. NODE_EXTRA_CA_CERTS). */
+  env?: Record<string, string>;
+  debug?: boolean;
+  timeoutMs?: number;
+}
+
+export interface OutputVariable {
+  value: string;
+  secret: boolean;
+  isOutput: boolean;
+}
+
+export interface Leak {
+  line: number;
+  secretKind: string;
+}
+
+export interface AgentRun {
+  exitCode: number | null;
+  durationMs: number;
+  /** Raw stdout lines. */
+  lines: string[];
+  stderr: string;
+  commands: TaskCommand[];
+  /** Output variables by name. */
+  variables: Record<string, OutputVariable>;
+  /** The task.complete result and message. */
+  result?: { result: string; message: string };
+  /** Every task.complete seen (a task must set its result once). */
+  completions: number;
+  errors: string[];
+  warnings: string[];
+  /** Values registered as secret, in order. */
+  registeredSecrets: string[];
+  /** Summaries uploaded (file contents). */
+  summaries: string[];
+  /** The log as a pipeline shows it: commands rendered, secrets masked, debug lines only with `debug`. */
+  log: string[];
+  /** Finds secrets printed before the agent knew them: give every secret the run could have seen. */
+  leaks(secrets: Record<string, string | undefined>): Leak[];
+}
+
+export function runTaskAsAgent(options: AgentRunOptions): Promise<AgentRun> {
+  const temp = fs.mkdtempSync(path.join(os.tmpdir(), 'pat-agent-'));
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? temp,
+    AGENT_TEMPDIRECTORY: temp,
+    AGENT_WORKFOLDER: temp,
+    AGENT_VERSION: '4.266.2',
+    SYSTEM_DEBUG: options.debug ? 'true' : 'false',
+    SYSTEM_CULTURE: 'en-US',
+    ...(options.collectionUri ? { SYSTEM_COLLECTIONURI: options.collectionUri, SYSTEM_TEAMFOUNDATIONCOLLECTIONURI: options.collectionUri } : {}),
+    ...options.env,
+  };
+  for (const [name, value] of Object.entries(options.variables ?? {})) env[name.replace(/\./g, '_').toUpperCase()] = value;
+  for (const [name, value] of Object.entries(options.inputs)) if (value !== undefined) env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value;
+  if (options.jobToken) {
+    env.ENDPOINT_AUTH_SYSTEMVSSCONNECTION = JSON.stringify({ parameters: { AccessToken: options.jobToken }, scheme: 'OAuth' });
+    env.ENDPOINT_AUTH_SCHEME_SYSTEMVSSCONNECTION = 'OAuth';
+    env.ENDPOINT_AUTH_PARAMETER_SYSTEMVSSCONNECTION_ACCESSTOKEN = options.jobToken;
+    if (options.collectionUri) env.ENDPOINT_URL_SYSTEMVSSCONNECTION = options.collectionUri;
+  }
+
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(options.taskDir, 'index.js')], { cwd: temp, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      try {
+        resolve(interpret(stdout, stderr, code, Date.now() - started, options.knownSecrets ?? [], options.debug ?? false));
+      } catch (err) {
+        reject(err instanceof Error ? err : new Error(String(err)));
+      } finally {
+        fs.rmSync(temp, { recursive: true, force: true });
+      }
+    });
+  });
+}
+
+function interpret(stdout: string, stderr: string, exitCode: number | null, durationMs: number, knownSecrets: string[], debug: boolean): AgentRun {
+  const lines = stdout.split(/\r?\n/);
+  if (lines.at(-1) === '') lines.pop();
+  const commands: TaskCommand[] = [];
+  const variables: Record<string, OutputVariable> = {};
+  const registeredSecrets: string[] = [];
+  const errors: string[] = [];
+  const warnings: string[] = [];
+  const summaries: string[] = [];
+  const log: string[] = [];
+  const masked = new Set(knownSecrets.filter((s) => s !== ''));
+  const mask = (text: string): string => [...masked].sort((a, b) => b.length - a.length).reduce((t, s) => t.split(s).join('***'), text);
+  let result: AgentRun['result'];
+  let completions = 0;
+
+  for (const line of lines) {
+    const at = line.indexOf('##vso[');
+    if (at < 0) {
+      log.push(mask(line));
+      continue;
+    }
+    const cmd = commandFromString(line.slice(at));
+    commands.push(cmd);
+    const p = cmd.properties;
+    switch (cmd.command) {
+      case 'task.setsecret':
+        masked.add(cmd.message);
+        registeredSecrets.push(cmd.message);
+        break;
+      case 'task.setvariable': {
+        const secret = p.issecret === 'true';
+        if (secret && cmd.message) {
+          masked.add(cmd.message);
+          registeredSecrets.push(cmd.message);
+        }
+        variables[p.variable] = { value: cmd.message, secret, isOutput: p.isOutput === 'true' || p.isoutput === 'true' };
+        log.push(`(set ${p.isOutput === 'true' ? 'output ' : ''}variable ${p.variable}${secret ? ', secret' : ''})`);
+        break;
+      }
+      case 'task.debug':
+        // The pipeline shows debug lines only when System.Debug is true.
+        if (debug) log.push(mask(`##[debug]${cmd.message}`));
+        break;
+      case 'task.issue':
+      case 'task.logissue':
+        (p.type === 'error' ? errors : warnings).push(mask(cmd.message));
+        log.push(mask(`##[${p.type}]${cmd.message}`));
+        break;
+      case 'task.complete':
+        completions++;
+        result = { result: p.result, message: mask(cmd.message) };
+        break;
+      case 'task.uploadsummary':
+        if (fs.existsSync(cmd.message)) summaries.push(fs.readFileSync(cmd.message, 'utf8'));
+        log.push(`(uploaded summary)`);
+        break;
+      default:
+        log.push(`(${cmd.command})`);
+    }
+  }
+
+  const leaks = (secrets: Record<string, string | undefined>): Leak[] => {
+    const found: Leak[] = [];
+    for (const [kind, secret] of Object.entries(secrets)) {
+      if (!secret || knownSecrets.includes(secret)) continue; // the agent masked it from the start
+      const registeredAt = lines.findIndex((l) => isRegistration(l, secret));
+      lines.forEach((l, i) => {
+        if (l.includes(secret) && !isRegistration(l, secret) && (registeredAt < 0 || i < registeredAt)) found.push({ line: i, secretKind: kind });
+      });
+      if (stderr.includes(secret)) found.push({ line: -1, secretKind: kind });
+    }
+    return found;
+  };
+
+  return { exitCode, durationMs, lines, stderr, commands, variables, result, completions, errors, warnings, registeredSecrets, summaries, log, leaks };
+}
+
+/** The agent learns a secret from `task.setsecret` or a secret `task.setvariable` carrying it. */
+function isRegistration(line: string, secret: string): boolean {
+  const at = line.indexOf('##vso[');
+  if (at < 0) return false;
+  const cmd = commandFromString(line.slice(at));
+  return cmd.message === secret && (cmd.command === 'task.setsecret' || (cmd.command === 'task.setvariable' && cmd.properties.issecret === 'true'));
+}

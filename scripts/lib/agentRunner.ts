@@ -18,6 +18,8 @@ export interface AgentRunOptions {
   inputs: Record<string, string | undefined>;
   /** Pipeline variables (`Agent.CAInfo`, `System.Debug`...), passed as environment like the agent does. */
   variables?: Record<string, string>;
+  /** Secret pipeline variables (e.g. `Agent.ProxyPassword`), passed as `SECRET_*` and masked from the start. */
+  secretVariables?: Record<string, string>;
   /** Values the agent already knows are secret (secret variables that fed inputs, the job token). */
   knownSecrets?: string[];
   /** The job's access token (System.AccessToken), exposed as the SYSTEMVSSCONNECTION endpoint. */
@@ -79,6 +81,8 @@ export function runTaskAsAgent(options: AgentRunOptions): Promise<AgentRun> {
     ...options.env,
   };
   for (const [name, value] of Object.entries(options.variables ?? {})) env[name.replace(/\./g, '_').toUpperCase()] = value;
+  for (const [name, value] of Object.entries(options.secretVariables ?? {})) env[`SECRET_${name.replace(/\./g, '_').toUpperCase()}`] = value;
+  const knownSecrets = [...(options.knownSecrets ?? []), ...Object.values(options.secretVariables ?? {})];
   for (const [name, value] of Object.entries(options.inputs)) if (value !== undefined) env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value;
   if (options.jobToken) {
     env.ENDPOINT_AUTH_SYSTEMVSSCONNECTION = JSON.stringify({ parameters: { AccessToken: options.jobToken }, scheme: 'OAuth' });
@@ -99,7 +103,7 @@ export function runTaskAsAgent(options: AgentRunOptions): Promise<AgentRun> {
     child.on('close', (code) => {
       clearTimeout(timer);
       try {
-        resolve(interpret(stdout, stderr, code, Date.now() - started, options.knownSecrets ?? [], options.debug ?? false));
+        resolve(interpret(stdout, stderr, code, Date.now() - started, knownSecrets, options.debug ?? false));
       } catch (err) {
         reject(err instanceof Error ? err : new Error(String(err)));
       } finally {

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { authorityEndpoints } from '../../tasks/PatLifecycleV1/src/authority';
 import { describeEntraError } from '../../tasks/PatLifecycleV1/src/entra';
 import { ApiError, SignInError, TransportError } from '../../tasks/PatLifecycleV1/src/errors';
-import { retryAfterMs } from '../../tasks/PatLifecycleV1/src/http';
+import { HttpLayer, retryAfterMs } from '../../tasks/PatLifecycleV1/src/http';
 import { parseAnswer, patTokenError } from '../../tasks/PatLifecycleV1/src/patsApi';
 import { AdaptivePool } from '../../tasks/PatLifecycleV1/src/pool';
 import { neutralize } from '../../tasks/PatLifecycleV1/src/sanitize';
@@ -104,5 +104,20 @@ describe('AdaptivePool', () => {
     assert.equal(pool.currentLimit, 2);
     assert.equal(results.filter((r) => r.status === 'rejected').length, 1);
     assert.deepEqual(results[3], { status: 'fulfilled', value: 6 });
+  });
+});
+
+describe('HttpLayer', () => {
+  it('refuses to send credentials to a host it was not told to trust, before any request', async () => {
+    const http = new HttpLayer({ timeoutMs: 1000, userAgent: 'test', maxSockets: 1, trustedOrigins: ['https://login.microsoftonline.com'], debug: () => {} });
+    try {
+      await assert.rejects(
+        http.send({ method: 'GET', url: 'https://evil.example/x', headers: { Authorization: 'Bearer abc' }, retry: 'idempotent' }),
+        /Refused to send credentials to https:\/\/evil\.example/,
+      );
+      assert.equal(http.requestCount, 0);
+    } finally {
+      http.dispose();
+    }
   });
 });

@@ -8,6 +8,7 @@ import * as tl from 'azure-pipelines-task-lib/task';
 import { HttpClient } from 'typed-rest-client/HttpClient';
 import type { IRequestOptions } from 'typed-rest-client/Interfaces';
 import { TaskError, TransportError } from './errors';
+import { clip } from './sanitize';
 
 export interface ProxySettings {
   proxyUrl: string;
@@ -76,6 +77,16 @@ export interface HttpEvents {
 const TRANSIENT_STATUS = new Set([408, 429, 500, 502, 503, 504]);
 const UNPROCESSED_STATUS = new Set([429, 503]);
 const UNPROCESSED_ERRORS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
+const TLS_ERRORS = new Set([
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'CERT_HAS_EXPIRED',
+  'CERT_UNTRUSTED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
 
 export class HttpLayer {
   private readonly client: HttpClient;
@@ -137,6 +148,10 @@ export class HttpLayer {
       } catch (err) {
         if (err instanceof TaskError) throw err;
         const code = errorCode(err);
+        const message = String((err as Error)?.message ?? err);
+        if (code !== undefined && TLS_ERRORS.has(code)) throw new TransportError(tl.loc('TlsUntrusted', label, code), false);
+        if (/statusCode=407/.test(message)) throw new TransportError(tl.loc('ProxyAuth', label), false);
+        if (/tunneling socket/i.test(message)) throw new TransportError(tl.loc('ProxyFailed', label, clip(message, 120)), false);
         const timedOut = /timeout/i.test(String((err as Error)?.message)) || code === 'ETIMEDOUT';
         this.settings.debug(`${label} -> ${code ?? 'error'}${timedOut ? ' (timed out)' : ''} (attempt ${attempt})`);
         const unprocessed = code !== undefined && UNPROCESSED_ERRORS.has(code);

@@ -171,11 +171,17 @@ export class HttpLayer {
     }
   }
 
+  /** One attempt, bounded as a whole (connect, TLS, headers and body) by the request timeout. */
   private async once(request: HttpRequest, headers: Record<string, string>): Promise<HttpResponse> {
     this.requestCount++;
-    const response = await this.client.request(request.method, request.url, request.body ?? '', headers);
+    let abandon = (): void => {};
+    const attempt = (async () => {
+      const response = await this.client.request(request.method, request.url, request.body ?? '', headers);
+      abandon = () => response.message.destroy();
+      return { response, body: await response.readBody() };
+    })();
+    const { response, body } = await withTimeout(attempt, this.settings.timeoutMs, () => abandon());
     const status = response.message.statusCode ?? 0;
-    const body = await withTimeout(response.readBody(), this.settings.timeoutMs, () => response.message.destroy());
     const out: Record<string, string> = {};
     for (const [k, v] of Object.entries(response.message.headers)) {
       if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;

@@ -103,5 +103,11 @@ export async function run(): Promise<void> {
   }
 }
 
-process.on('unhandledRejection', (reason) => finish(tl.TaskResult.Failed, failure(reason)));
-process.on('uncaughtException', (err) => finish(tl.TaskResult.Failed, failure(err)));
+// Any stray failure ends in the one Failed result (and never loops: once finished, nothing more is written).
+process.on('unhandledRejection', (reason) => {
+  if (!finished) finish(tl.TaskResult.Failed, failure(reason));
+});
+process.on('uncaughtException', (err) => {
+  if (!finished) finish(tl.TaskResult.Failed, failure(err));
+  process.exitCode = 1;
+});

@@ -52,7 +52,7 @@ export async function startWorld(options: { latencyMs?: number } = {}): Promise<
         inputs: merged,
         debug: true,
         // The refresh token and client secret come from secret variables: the agent masks them from the start.
-        knownSecrets: [merged.refreshToken, merged.clientSecret].filter((s): s is string => !!s),
+        knownSecrets: [merged.refreshToken, merged.clientSecret, opts.jobToken].filter((s): s is string => !!s),
         ...opts,
         env: { ...(caVia === 'env' ? { NODE_EXTRA_CA_CERTS: emu.caCertPath } : {}), ...opts.env },
         variables: { ...(caVia === 'agent' ? { 'Agent.CAInfo': emu.caCertPath } : {}), ...opts.variables },

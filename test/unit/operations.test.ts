@@ -13,6 +13,9 @@ class RecordingOutputs implements OutputSink {
   values: Record<string, string> = {};
   events: string[] = [];
   deliveredHook?: () => Promise<void>;
+  secret() {
+    this.events.push('secret');
+  }
   token(secret: string) {
     this.events.push('token');
     this.values.Token = secret;
@@ -69,7 +72,7 @@ describe('operations (fake client)', () => {
       api.calls.map((c) => c.split(' ')[0]),
       ['list', 'create', 'revoke'],
     );
-    assert.deepEqual(out.events, ['token', 'delivered']);
+    assert.deepEqual(out.events, ['secret', 'delivered', 'token'], 'registered, persisted, then output');
     assert.equal(out.values.Rotated, 'true');
     assert.notEqual(out.values.AuthorizationId, old.authorizationId);
     assert.equal(out.values.Scope, 'vso.packaging');

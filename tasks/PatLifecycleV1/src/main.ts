@@ -10,6 +10,8 @@ import { HttpLayer } from './http';
 import { runOperation, type Logger } from './operations';
 import { SECRET_INPUTS, parseParameters, type TaskParameters } from './params';
 import { PatsApi } from './patsApi';
+import { SecretPersistence } from './persistence';
+import { VariableGroupsApi } from './variableGroupsApi';
 import { AdaptivePool } from './pool';
 import { TaskOutputs, summaryMarkdown, uploadSummary } from './outputs';
 import { neutralize } from './sanitize';
@@ -64,6 +66,24 @@ function httpLayer(params: TaskParameters): HttpLayer {
   });
 }
 
+function secretPersistence(params: TaskParameters, http: HttpLayer, refreshToken: string | undefined): SecretPersistence {
+  const jobToken = tl.getEndpointAuthorizationParameter('SYSTEMVSSCONNECTION', 'AccessToken', true);
+  const collectionUrl = tl.getVariable('System.CollectionUri') || tl.getVariable('System.TeamFoundationCollectionUri');
+  const project = tl.getVariable('System.TeamProject');
+  if (!jobToken || !collectionUrl || !project) throw new TaskError(tl.loc('NoJobToken'));
+  registerSecret(jobToken);
+  const api = new VariableGroupsApi(http, collectionUrl, project, jobToken);
+  return new SecretPersistence(api, params.variableGroup as string, params.refreshTokenVariable, params.tokenVariable, refreshToken);
+}
+
+/** What the run did with Entra's new refresh token, for the log and the summary. */
+function refreshTokenNote(params: TaskParameters, persistence: SecretPersistence | undefined, refreshToken: string | undefined): string | undefined {
+  if (!refreshToken) return undefined;
+  if (persistence?.refreshTokenStoredAt)
+    return tl.loc('RefreshTokenStored', params.refreshTokenVariable, persistence.groupName, persistence.refreshTokenStoredAt.toISOString());
+  return tl.loc('RefreshTokenOutput');
+}
+
 export async function run(): Promise<void> {
   let http: HttpLayer | undefined;
   try {
@@ -90,9 +110,22 @@ export async function run(): Promise<void> {
     log.info(tl.loc('SignedIn', neutralize(auth.user ?? 'the user')));
     if (auth.newRefreshToken) outputs.refreshToken(auth.newRefreshToken);
 
+    const persistence = params.variableGroup ? secretPersistence(params, http, auth.newRefreshToken) : undefined;
+    if (persistence) outputs.delivered = (pat) => persistence.storePat(pat.token);
+
     const api = new PatsApi(http, params.serviceUrl, params.apiVersion, auth.accessToken);
-    const result = await runOperation({ api, params, out: outputs, log, now: () => new Date(), pool });
-    if (params.operation !== 'get') uploadSummary(summaryMarkdown(params.operation, result, new Date()));
+    let result;
+    try {
+      result = await runOperation({ api, params, out: outputs, log, now: () => new Date(), pool });
+    } catch (err) {
+      // The operation failed, but Entra's new refresh token is valid: keep it for the next run if we can.
+      await persistence?.storeRefreshToken().catch((e: unknown) => tl.warning(failure(e)));
+      throw err;
+    }
+    await persistence?.storeRefreshToken(); // a pipeline that cannot keep its refresh token must not look healthy
+    const stored = refreshTokenNote(params, persistence, auth.newRefreshToken);
+    if (stored) log.info(stored);
+    if (params.operation !== 'get') uploadSummary(summaryMarkdown(params.operation, result, new Date(), stored ? [stored] : []));
     tl.debug(`requests sent: ${http.requestCount}`);
     if (result.issues.length > 0) finish(tl.TaskResult.SucceededWithIssues, result.issues.join('\n'));
     else finish(tl.TaskResult.Succeeded, result.message);

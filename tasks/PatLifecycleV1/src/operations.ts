@@ -18,12 +18,14 @@ export interface Logger {
 
 /** Where results go: output variables and the run summary (see outputs.ts). */
 export interface OutputSink {
-  /** The new PAT's secret. Registered as a secret before anything else sees it. */
+  /** Registers a value as secret with the agent, before anything could print it. */
+  secret(value: string): void;
+  /** Sets the new PAT's secret output. */
   token(secret: string): void;
   pat(pat: PatToken): void;
   tokens(pats: readonly PatToken[]): void;
   rotated(value: boolean): void;
-  /** Called once a new PAT has been delivered (outputs set); may persist it (throws if it cannot). */
+  /** Called with a new PAT before its outputs are set: may persist it (throws if it cannot). */
   delivered?(pat: PatToken & { token: string }): Promise<void>;
 }
 
@@ -276,8 +278,7 @@ async function createAndDeliver(ctx: Context, request: PatCreateRequest, known: 
     }
     if (!pat.token) throw new ApiError(tl.loc('ApiUnexpected', 'create', 'patToken.token'));
     const delivered = { ...pat, token: pat.token };
-    out.token(delivered.token);
-    out.pat(delivered);
+    out.secret(delivered.token);
     try {
       await out.delivered?.(delivered);
     } catch (err) {
@@ -285,6 +286,8 @@ async function createAndDeliver(ctx: Context, request: PatCreateRequest, known: 
       await api.revoke(delivered.authorizationId).catch((e: unknown) => issues.push(tl.loc('UndeliveredNotRevoked', delivered.authorizationId, errorText(e))));
       throw err;
     }
+    out.token(delivered.token);
+    out.pat(delivered);
     issues.push(...shortenedWarning(request.validTo, delivered, true));
     log.info(tl.loc('Created', describe(delivered, ctx.now())));
     return delivered;

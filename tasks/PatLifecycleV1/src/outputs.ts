@@ -34,6 +34,13 @@ export function metadata(pat: PatToken): Omit<PatToken, 'token'> {
 }
 
 export class TaskOutputs implements OutputSink {
+  /** Set when the new PAT is to be stored (variable group) before its outputs are set. */
+  delivered?: (pat: PatToken & { token: string }) => Promise<void>;
+
+  secret(value: string): void {
+    tl.setSecret(value);
+  }
+
   token(secret: string): void {
     tl.setSecret(secret);
     tl.setVariable(OUTPUT.token, secret, true, true);

@@ -57,6 +57,12 @@ export interface TaskParameters {
   readonly parallelRequests: number;
   readonly warnOnExpiringWithinDays?: number;
   readonly failOnExpiringWithinDays?: number;
+  /** Variable group (id or name, in this project) that receives the refresh token and the new PAT. */
+  readonly variableGroup?: string;
+  /** Variable (in `variableGroup`) that receives a new PAT. */
+  readonly tokenVariable?: string;
+  /** Variable (in `variableGroup`) that receives the refresh token Entra returned. */
+  readonly refreshTokenVariable: string;
 }
 
 /** Returns the raw input value, or undefined/empty when not set. */
@@ -71,6 +77,7 @@ const ORG_NAME = /^[a-z0-9](?:[a-z0-9-]{0,48}[a-z0-9])?$/i;
 const SCOPE_ITEM = /^(app_token|vso\.[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*)$/;
 const API_VERSION = /^(\d+)\.(\d+)-preview(\.\d+)?$/;
 const MACRO = /^\$\(([^)]+)\)$/;
+const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,127}$/;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 
 export function parseParameters(read: InputReader, now: Date): TaskParameters {
@@ -103,6 +110,12 @@ export function parseParameters(read: InputReader, now: Date): TaskParameters {
   const parallelRequests = p.integer('parallelRequests', 1, 32) ?? DEFAULTS.parallelRequests;
   const warnOnExpiringWithinDays = p.integer('warnOnExpiringWithinDays', 0, MAX_LIFETIME_DAYS);
   const failOnExpiringWithinDays = p.integer('failOnExpiringWithinDays', 0, MAX_LIFETIME_DAYS);
+  const variableGroup = p.optional('variableGroup', (v) => (v.length <= 256 && !/[\r\n]/.test(v) ? v : undefined), 'VariableGroupInvalid');
+  const tokenVariable = p.optional('tokenVariable', (v) => (VARIABLE_NAME.test(v) ? v : undefined), 'VariableNameInvalid');
+  const refreshTokenVariable =
+    p.optional('refreshTokenVariable', (v) => (VARIABLE_NAME.test(v) ? v : undefined), 'VariableNameInvalid') ?? DEFAULTS.refreshTokenVariable;
+  if (tokenVariable && !variableGroup) problems.push(tl.loc('TokenVariableNeedsGroup'));
+  if (tokenVariable && tokenVariable.toLowerCase() === refreshTokenVariable.toLowerCase()) problems.push(tl.loc('TokenVariableSameAsRefresh', tokenVariable));
 
   if (problems.length > 0) throw new InputError(problems);
 
@@ -133,6 +146,9 @@ export function parseParameters(read: InputReader, now: Date): TaskParameters {
     parallelRequests,
     warnOnExpiringWithinDays,
     failOnExpiringWithinDays,
+    variableGroup,
+    tokenVariable,
+    refreshTokenVariable,
   };
   return Object.freeze(params);
 }

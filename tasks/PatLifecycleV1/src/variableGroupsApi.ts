@@ -1,0 +1,84 @@
+/**
+ * A small typed client for Azure DevOps variable groups, enough to store secrets in one without losing the
+ * others. The service's PUT replaces the whole variable set: every variable left out is deleted, and a secret
+ * sent as `{ isSecret: true, value: null }` keeps its stored value. So: read the group, change only ours,
+ * send every other variable back as it was.
+ */
+import * as tl from 'azure-pipelines-task-lib/task';
+import { ApiError } from './errors';
+import type { HttpLayer } from './http';
+import { parseAnswer } from './patsApi';
+
+export interface VariableValue {
+  value: string | null;
+  isSecret?: boolean;
+  isReadOnly?: boolean;
+}
+
+export interface VariableGroup {
+  id: number;
+  name: string;
+  type?: string;
+  description?: string;
+  variables: Record<string, VariableValue>;
+  providerData?: unknown;
+  variableGroupProjectReferences?: unknown[];
+}
+
+const API_VERSION = '7.1';
+
+export class VariableGroupsApi {
+  private readonly base: string;
+
+  constructor(
+    private readonly http: HttpLayer,
+    collectionUrl: string,
+    project: string,
+    private readonly accessToken: string,
+  ) {
+    this.base = `${collectionUrl.replace(/\/+$/, '')}/${encodeURIComponent(project)}/_apis/distributedtask/variablegroups`;
+    http.trust(collectionUrl);
+  }
+
+  /** By numeric id, or by exact name. */
+  async find(idOrName: string): Promise<VariableGroup> {
+    if (/^\d+$/.test(idOrName)) return this.call<VariableGroup>('GET', `/${idOrName}`, idOrName);
+    const found = await this.call<{ value?: VariableGroup[] }>('GET', `?groupName=${encodeURIComponent(idOrName)}`, idOrName);
+    const exact = (found.value ?? []).filter((g) => g.name === idOrName);
+    if (exact.length !== 1) throw new ApiError(tl.loc('VariableGroupNotFound', idOrName));
+    return exact[0];
+  }
+
+  /** Sets `secrets` as secret variables and sends every other variable back unchanged. */
+  async setSecrets(group: VariableGroup, secrets: Record<string, string>): Promise<VariableGroup> {
+    const variables: Record<string, VariableValue> = {};
+    for (const [name, v] of Object.entries(group.variables ?? {})) {
+      variables[name] = v.isSecret ? { isSecret: true, value: null, ...(v.isReadOnly ? { isReadOnly: true } : {}) } : { ...v };
+    }
+    for (const [name, value] of Object.entries(secrets)) {
+      const existing = Object.keys(variables).find((k) => k.toLowerCase() === name.toLowerCase());
+      if (existing && existing !== name) delete variables[existing];
+      variables[name] = { value, isSecret: true };
+    }
+    const body = {
+      name: group.name,
+      type: group.type ?? 'Vsts',
+      description: group.description ?? '',
+      variables,
+      providerData: group.providerData,
+      variableGroupProjectReferences: group.variableGroupProjectReferences,
+    };
+    return this.call<VariableGroup>('PUT', `/${group.id}`, group.name, body);
+  }
+
+  private async call<T>(method: 'GET' | 'PUT', suffix: string, groupLabel: string, body?: unknown): Promise<T> {
+    const sep = suffix.includes('?') ? '&' : '?';
+    const url = `${this.base}${suffix}${sep}api-version=${API_VERSION}`;
+    const headers: Record<string, string> = { Authorization: `Bearer ${this.accessToken}`, Accept: 'application/json' };
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    const response = await this.http.send({ method, url, headers, body: body === undefined ? undefined : JSON.stringify(body), retry: 'idempotent' });
+    if (response.status === 403 || response.status === 401) throw new ApiError(tl.loc('VariableGroupForbidden', groupLabel), response.status);
+    if (response.status === 404) throw new ApiError(tl.loc('VariableGroupNotFound', groupLabel), 404);
+    return parseAnswer<T>(response);
+  }
+}

@@ -88,7 +88,7 @@ if (args.has('--package')) {
       },
     ),
   );
-  const vsix = fs.readdirSync(out).filter((f) => f.endsWith('.vsix') && f.includes(`-${manifest.version}`) && f.includes(manifest.id + '-'));
+  const vsix = fs.readdirSync(out).filter((f) => f === `${manifest.publisher}.${manifest.id}-${manifest.version}.vsix`);
   for (const f of vsix) console.log(`build: dist/${f} ${Math.round(fs.statSync(path.join(out, f)).size / 1024)} KB`);
 }
 

@@ -176,7 +176,20 @@ function redirectTo(uri: string, params: Record<string, string | undefined>): Em
   return htmlResponse(302, `<html><body>Redirecting to <a href="${location.replace(/"/g, '%22')}">the application</a>.</body></html>\n`, { location });
 }
 
-/** GET /{tenant}/oauth2/v2.0/authorize: signs in the interactive user at once and redirects with a code. */
+/** response_mode=form_post: an auto-submitting form that POSTs the parameters to the redirect URI. */
+function formPost(uri: string, params: Record<string, string | undefined>): EmuResponse {
+  const esc = (v: string): string => v.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+  const fields = Object.entries(params)
+    .filter((e): e is [string, string] => e[1] !== undefined)
+    .map(([k, v]) => `<input type="hidden" name="${esc(k)}" value="${esc(v)}"/>`)
+    .join('');
+  return htmlResponse(
+    200,
+    `<html><head><title>Working...</title></head><body><form method="POST" name="hiddenform" action="${esc(uri)}">${fields}<noscript><p>Script is disabled. Click Submit to continue.</p><input type="submit" value="Submit"/></noscript></form><script>document.forms[0].submit();</script></body></html>\n`,
+  );
+}
+
+/** GET /{tenant}/oauth2/v2.0/authorize: signs in the interactive user at once and answers with a code (redirect or form_post). */
 function handleAuthorize(state: State, req: EmuRequest, tenantSegment: string): EmuResponse {
   const q = (name: string): string | undefined => queryParam(req, name);
   const clientId = q('client_id');
@@ -195,9 +208,11 @@ function handleAuthorize(state: State, req: EmuRequest, tenantSegment: string): 
     );
   }
   const st = q('state');
+  const answer = (params: Record<string, string | undefined>): EmuResponse =>
+    q('response_mode') === 'form_post' ? formPost(redirectUri, params) : redirectTo(redirectUri, params);
   const fail = (error: string, code: number, text: string, suberror?: string): EmuResponse => {
     const body = oauthErrorBody(state, req, error, code, text, { suberror });
-    return redirectTo(redirectUri, {
+    return answer({
       error,
       error_description: String(body.error_description),
       error_uri: String(body.error_uri),
@@ -231,7 +246,7 @@ function handleAuthorize(state: State, req: EmuRequest, tenantSegment: string): 
     expiresAtMs: state.clock.nowMs() + 10 * 60 * 1000,
     used: false,
   });
-  return redirectTo(redirectUri, { code, state: st, session_state: randomBase64url(16) });
+  return answer({ code, state: st, session_state: randomBase64url(16) });
 }
 
 export function deviceLoginPage(): EmuResponse {

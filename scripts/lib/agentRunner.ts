@@ -61,6 +61,8 @@ export interface AgentRun {
   registeredSecrets: string[];
   /** Summaries uploaded (file contents). */
   summaries: string[];
+  /** Contents of files that output variables point to (read before the run's temp folder is removed). */
+  files: Record<string, string>;
   /** The log as a pipeline shows it: commands rendered, secrets masked, debug lines only with `debug`. */
   log: string[];
   /** Finds secrets printed before the agent knew them: give every secret the run could have seen. */
@@ -103,7 +105,10 @@ export function runTaskAsAgent(options: AgentRunOptions): Promise<AgentRun> {
     child.on('close', (code) => {
       clearTimeout(timer);
       try {
-        resolve(interpret(stdout, stderr, code, Date.now() - started, knownSecrets, options.debug ?? false));
+        const run = interpret(stdout, stderr, code, Date.now() - started, knownSecrets, options.debug ?? false);
+        for (const [name, v] of Object.entries(run.variables))
+          if (v.value.startsWith(temp) && fs.existsSync(v.value)) run.files[name] = fs.readFileSync(v.value, 'utf8');
+        resolve(run);
       } catch (err) {
         reject(err instanceof Error ? err : new Error(String(err)));
       } finally {
@@ -187,7 +192,23 @@ function interpret(stdout: string, stderr: string, exitCode: number | null, dura
     return found;
   };
 
-  return { exitCode, durationMs, lines, stderr, commands, variables, result, completions, errors, warnings, registeredSecrets, summaries, log, leaks };
+  return {
+    exitCode,
+    durationMs,
+    lines,
+    stderr,
+    commands,
+    variables,
+    result,
+    completions,
+    errors,
+    warnings,
+    registeredSecrets,
+    summaries,
+    files: {},
+    log,
+    leaks,
+  };
 }
 
 /** The agent learns a secret from `task.setsecret` or a secret `task.setvariable` carrying it. */

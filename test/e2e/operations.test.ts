@@ -43,9 +43,16 @@ describe('end to end: the packaged task against the emulator', function () {
     );
     const run = await w.run({ operation: 'list', displayName: 'bulk-*' });
     succeeded(run);
+    const all = JSON.parse(run.files.TokensFile) as PatMeta[];
+    assert.equal(all.length, 250, 'TokensFile has every PAT');
+    assert.ok(all.every((t) => t.token === undefined));
     const tokens = JSON.parse(run.variables.Tokens.value) as PatMeta[];
-    assert.equal(tokens.length, 250);
-    assert.ok(tokens.every((t) => t.token === undefined));
+    assert.ok(run.variables.Tokens.value.length <= 32_000, 'Tokens stays small enough for a pipeline variable');
+    assert.deepEqual(tokens, all.slice(0, tokens.length));
+    assert.ok(
+      run.warnings.some((w) => w.includes(`first ${tokens.length} of 250 PATs`)),
+      explain(run),
+    );
     const pages = w.emu.requests.filter((r) => r.kind === 'pats');
     assert.equal(pages.length, 3, 'asks for the largest page (100)');
     assert.ok(pages.every((p) => p.query.$top === '100'));

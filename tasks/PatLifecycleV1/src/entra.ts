@@ -42,6 +42,8 @@ export class MsalNetwork implements INetworkModule {
   lastError?: TaskError;
   /** The newest refresh token seen in a token response. */
   refreshToken?: string;
+  /** The last OAuth error answer, whole: MSAL reduces some (device code polling) to a bare error code. */
+  lastOAuthError?: { errorCode: string; errorMessage: string; errorNo?: string; subError?: string };
 
   constructor(
     private readonly http: HttpLayer,
@@ -80,6 +82,15 @@ export class MsalNetwork implements INetworkModule {
         if (typeof value === 'string' && value !== '') this.registerSecret(value);
       }
       if (typeof fields.refresh_token === 'string' && fields.refresh_token !== '') this.refreshToken = fields.refresh_token;
+      if (status >= 400 && typeof fields.error === 'string') {
+        const codes = Array.isArray(fields.error_codes) ? (fields.error_codes as unknown[]) : [];
+        this.lastOAuthError = {
+          errorCode: fields.error,
+          errorMessage: typeof fields.error_description === 'string' ? fields.error_description : fields.error,
+          errorNo: codes.length > 0 ? String(codes[0]) : undefined,
+          subError: typeof fields.suberror === 'string' ? fields.suberror : undefined,
+        };
+      }
     }
     return { status, headers, body: body as T };
   }
@@ -122,7 +133,7 @@ export async function signIn(
   try {
     result = await app.acquireTokenByRefreshToken({ refreshToken, scopes: [settings.scope], forceCache: false });
   } catch (err) {
-    throw network.lastError ?? describeEntraError(err, settings);
+    throw network.lastError ?? describeEntraError(detailed(err, network), settings);
   }
   if (!result?.accessToken) throw new SignInError(tl.loc('EntraNoAccessToken'), 'no_access_token');
   registerSecret(result.accessToken);
@@ -132,6 +143,12 @@ export async function signIn(
     expiresOn: result.expiresOn ?? undefined,
     user: result.account?.username || undefined,
   };
+}
+
+/** MSAL's error, or the whole OAuth answer behind it when MSAL kept only the bare code. */
+export function detailed(err: unknown, network: MsalNetwork): unknown {
+  const e = err as MsalErrorShape;
+  return network.lastOAuthError && !/AADSTS\d+/.test(String(e?.errorMessage ?? '')) && !e?.errorNo ? network.lastOAuthError : err;
 }
 
 interface MsalErrorShape {

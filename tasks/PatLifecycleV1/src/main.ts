@@ -2,6 +2,7 @@
  * Entry point of PatLifecycle@1: read and check the inputs, sign in, run the operation, publish the outputs.
  * One top-level catch sets the result, once.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tl from 'azure-pipelines-task-lib/task';
 import { signIn } from './entra';
@@ -15,8 +16,6 @@ import { VariableGroupsApi } from './variableGroupsApi';
 import { AdaptivePool } from './pool';
 import { TaskOutputs, summaryMarkdown, uploadSummary } from './outputs';
 import { neutralize } from './sanitize';
-
-const VERSION = '1.0.0';
 
 /** Inputs through task-lib; a secret input is registered as secret the moment it is read. */
 export function readInput(name: string): string | undefined {
@@ -50,6 +49,16 @@ function failure(err: unknown): string {
   return tl.loc('Unexpected', neutralize((err as Error)?.message ?? String(err)));
 }
 
+/** The task's version, from the task.json beside it (one source of truth). */
+function taskVersion(): string {
+  try {
+    const { Major, Minor, Patch } = (JSON.parse(fs.readFileSync(path.join(__dirname, 'task.json'), 'utf8')) as { version: Record<string, number> }).version;
+    return `${Major}.${Minor}.${Patch}`;
+  } catch {
+    return 'dev';
+  }
+}
+
 function httpLayer(params: TaskParameters): HttpLayer {
   const proxy = tl.getHttpProxyConfiguration();
   if (proxy?.proxyPassword) registerSecret(proxy.proxyPassword);
@@ -57,7 +66,7 @@ function httpLayer(params: TaskParameters): HttpLayer {
   if (cert?.passphrase) registerSecret(cert.passphrase);
   return new HttpLayer({
     timeoutMs: params.requestTimeoutSeconds * 1000,
-    userAgent: `PatLifecycle/${VERSION} (Azure Pipelines task; node ${process.version})`,
+    userAgent: `PatLifecycle/${taskVersion()} (Azure Pipelines task; node ${process.version})`,
     maxSockets: params.parallelRequests,
     proxy,
     cert,

@@ -53,6 +53,8 @@ export interface OperationResult {
 }
 
 const DAY = 86_400_000;
+/** PATs listed one per line in the log; the outputs carry them all. */
+const MAX_LOGGED = 500;
 
 export async function runOperation(ctx: Context): Promise<OperationResult> {
   switch (ctx.params.operation) {
@@ -78,7 +80,8 @@ async function list(ctx: Context): Promise<OperationResult> {
   const pats = params.displayName ? all.filter(nameMatcher(params.displayName)) : all;
   pats.sort((a, b) => Date.parse(a.validTo) - Date.parse(b.validTo));
   log.info(tl.loc('ListFound', pats.length, params.displayFilterOption, params.displayName ? ` '${neutralize(params.displayName)}'` : ''));
-  for (const pat of pats) log.info(`  ${describe(pat, ctx.now())}`);
+  for (const pat of pats.slice(0, MAX_LOGGED)) log.info(`  ${describe(pat, ctx.now())}`);
+  if (pats.length > MAX_LOGGED) log.info(tl.loc('MoreNotShown', pats.length - MAX_LOGGED));
   out.tokens(pats);
   const issues: string[] = [];
   const rows = pats.map((pat) => ({ pat, status: statusOf(pat, ctx.now()) }));

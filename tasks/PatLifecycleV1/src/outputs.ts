@@ -17,6 +17,7 @@ export const OUTPUT = {
   validTo: 'ValidTo',
   scope: 'Scope',
   tokens: 'Tokens',
+  tokensFile: 'TokensFile',
   rotated: 'Rotated',
   refreshToken: 'RefreshToken',
 } as const;
@@ -58,8 +59,23 @@ export class TaskOutputs implements OutputSink {
     tl.setVariable(OUTPUT.scope, pat.scope, false, true);
   }
 
+  /**
+   * The full list goes to a file (TokensFile); the Tokens variable carries as much of it as stays well under
+   * what a pipeline variable can hold (later steps receive variables through their environment).
+   */
   tokens(pats: readonly PatToken[]): void {
-    tl.setVariable(OUTPUT.tokens, JSON.stringify(pats.map(metadata)), false, true);
+    const all = pats.map(metadata);
+    const file = path.join(tempDir(), `pat-lifecycle-tokens-${process.pid}-${Date.now()}.json`);
+    fs.writeFileSync(file, JSON.stringify(all), 'utf8');
+    tl.setVariable(OUTPUT.tokensFile, file, false, true);
+    let count = all.length;
+    let json = JSON.stringify(all);
+    while (json.length > MAX_TOKENS_JSON && count > 0) {
+      count = Math.floor((count * MAX_TOKENS_JSON) / json.length);
+      json = JSON.stringify(all.slice(0, count));
+    }
+    if (count < all.length) tl.warning(tl.loc('TokensTruncated', count, all.length));
+    tl.setVariable(OUTPUT.tokens, json, false, true);
   }
 
   rotated(value: boolean): void {
@@ -76,7 +92,8 @@ export function summaryMarkdown(operation: string, result: OperationResult, now:
   const lines = [`### PAT lifecycle: ${operation}`, '', cell(result.message), ''];
   if (result.rows.length > 0) {
     lines.push('| Name | Authorization ID | Scopes | Valid to | Days left | Status |', '|---|---|---|---|---:|---|');
-    for (const { pat, status } of result.rows) lines.push(summaryRow(pat, status, now, cell));
+    for (const { pat, status } of result.rows.slice(0, MAX_ROWS)) lines.push(summaryRow(pat, status, now, cell));
+    if (result.rows.length > MAX_ROWS) lines.push('', tl.loc('MoreNotShown', result.rows.length - MAX_ROWS));
     lines.push('');
   }
   for (const issue of result.issues) lines.push(`> ⚠️ ${cell(issue)}`, '');
@@ -90,9 +107,17 @@ function summaryRow(pat: PatToken, status: string, now: Date, cell: (s: string) 
   return `| ${cell(pat.displayName)} | \`${pat.authorizationId}\` | ${cell(pat.scope)} | ${pat.validTo} | ${days} | ${flag} |`;
 }
 
+/** Longest Tokens value, in characters. */
+const MAX_TOKENS_JSON = 32_000;
+/** Rows in the summary table (and PATs listed in the log). */
+export const MAX_ROWS = 500;
+
+function tempDir(): string {
+  return tl.getVariable('Agent.TempDirectory') || os.tmpdir();
+}
+
 export function uploadSummary(markdown: string): void {
-  const dir = tl.getVariable('Agent.TempDirectory') || os.tmpdir();
-  const file = path.join(dir, `pat-lifecycle-summary-${process.pid}-${Date.now()}.md`);
+  const file = path.join(tempDir(), `pat-lifecycle-summary-${process.pid}-${Date.now()}.md`);
   fs.writeFileSync(file, markdown, 'utf8');
   tl.uploadSummary(file);
 }

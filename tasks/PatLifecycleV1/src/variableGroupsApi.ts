@@ -77,7 +77,8 @@ export class VariableGroupsApi {
     const headers: Record<string, string> = { Authorization: `Bearer ${this.accessToken}`, Accept: 'application/json' };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     const response = await this.http.send({ method, url, headers, body: body === undefined ? undefined : JSON.stringify(body), retry: 'idempotent' });
-    if (response.status === 403 || response.status === 401) throw new ApiError(tl.loc('VariableGroupForbidden', groupLabel), response.status);
+    if (response.status === 401) throw new ApiError(tl.loc('VariableGroupUnauthorized', groupLabel), 401);
+    if (response.status === 403) throw new ApiError(tl.loc('VariableGroupForbidden', groupLabel), 403);
     if (response.status === 404) throw new ApiError(tl.loc('VariableGroupNotFound', groupLabel), 404);
     return parseAnswer<T>(response);
   }

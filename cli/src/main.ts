@@ -1,0 +1,255 @@
+/**
+ * `pat-lifecycle login`: signs a user in once (browser or device code) and produces the Microsoft Entra refresh
+ * token that PatLifecycle@1 needs: on stdout, alone, so it can be piped; or stored straight into a variable group
+ * as a secret. Messages go to stderr. It shares the task's HTTP layer, MSAL setup and error messages.
+ */
+import { spawn } from 'node:child_process';
+import * as http from 'node:http';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { ConfidentialClientApplication, CryptoProvider, PublicClientApplication, type AuthenticationResult, type Configuration } from '@azure/msal-node';
+import * as tl from 'azure-pipelines-task-lib/task';
+import { authorityEndpoints } from '../../tasks/PatLifecycleV1/src/authority';
+import { MsalNetwork, describeEntraError, detailed } from '../../tasks/PatLifecycleV1/src/entra';
+import { TaskError } from '../../tasks/PatLifecycleV1/src/errors';
+import { HttpLayer } from '../../tasks/PatLifecycleV1/src/http';
+import { DEFAULTS } from '../../tasks/PatLifecycleV1/src/params';
+import { VariableGroupsApi } from '../../tasks/PatLifecycleV1/src/variableGroupsApi';
+
+const USAGE = `Usage: pat-lifecycle login --tenant <id> --client-id <id> [options]
+
+Signs you in to Microsoft Entra and prints a refresh token for PatLifecycle@1 (stdout; messages on stderr).
+
+  --tenant <id|domain>         Entra tenant of the app registration
+  --client-id <guid>           Application (client) ID of the app registration
+  --device-code                Device code flow (headless machines); default: browser sign-in
+  --client-secret-env <NAME>   Confidential app: read the client secret from this environment variable
+  --authority-host <url>       Default https://login.microsoftonline.com
+  --scope <scope>              Default ${DEFAULTS.entraScope}
+  --variable-group <id|name>   Store the token as a secret in this variable group instead of printing it
+  --organization <name|url>    ... of this organization (name, or collection URL)
+  --project <name>             ... and project
+  --variable <name>            ... as this variable (default ${DEFAULTS.refreshTokenVariable})
+  --verbose                    Log HTTP requests (never their contents) to stderr
+`;
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+interface LoginOptions {
+  tenant: string;
+  clientId: string;
+  clientSecret?: string;
+  authorityHost: string;
+  scope: string;
+  deviceCode: boolean;
+  store?: { group: string; collectionUrl: string; project: string; variable: string };
+  verbose: boolean;
+}
+
+const say = (message: string): void => void process.stderr.write(`${message}\n`);
+
+export async function main(argv: string[]): Promise<number> {
+  tl.setResourcePath(path.resolve(__dirname, '..', '..', '..', 'tasks', 'PatLifecycleV1', 'task.json'));
+  let options: LoginOptions;
+  try {
+    const parsed = parseOptions(argv);
+    if (parsed === 'help') {
+      process.stdout.write(USAGE);
+      return 0;
+    }
+    options = parsed;
+  } catch (err) {
+    say(`pat-lifecycle: ${(err as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+
+  const layer = new HttpLayer({
+    timeoutMs: 60_000,
+    userAgent: 'pat-lifecycle-cli',
+    maxSockets: 4,
+    trustedOrigins: [options.authorityHost],
+    debug: options.verbose ? say : () => {},
+  });
+  try {
+    const network = new MsalNetwork(layer, () => {});
+    const result = await signIn(options, network);
+    const refreshToken = network.refreshToken;
+    if (!refreshToken) throw new TaskError('Microsoft Entra returned no refresh token: make sure the app registration allows offline_access.');
+    say(`Signed in as ${result.account?.username ?? 'the user'}.`);
+    if (options.store) {
+      const api = new VariableGroupsApi(layer, options.store.collectionUrl, options.store.project, result.accessToken);
+      const group = await api.find(options.store.group);
+      await api.setSecrets(group, { [options.store.variable]: refreshToken });
+      say(`Stored the refresh token as secret variable ${options.store.variable} in variable group '${group.name}'.`);
+    } else {
+      process.stdout.write(`${refreshToken}\n`);
+    }
+    return 0;
+  } catch (err) {
+    say(`pat-lifecycle: ${explain(err, options)}`);
+    return 1;
+  } finally {
+    layer.dispose();
+  }
+}
+
+function parseOptions(argv: string[]): LoginOptions | 'help' {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      tenant: { type: 'string' },
+      'client-id': { type: 'string' },
+      'client-secret-env': { type: 'string' },
+      'authority-host': { type: 'string' },
+      scope: { type: 'string' },
+      'device-code': { type: 'boolean' },
+      'variable-group': { type: 'string' },
+      organization: { type: 'string' },
+      project: { type: 'string' },
+      variable: { type: 'string' },
+      verbose: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help || positionals.length === 0) return 'help';
+  if (positionals[0] !== 'login' || positionals.length > 1) throw new Error(`unknown command '${positionals.join(' ')}': the command is 'login'`);
+  const tenant = values.tenant ?? '';
+  if (!GUID.test(tenant) && !/^[a-z0-9.-]+\.[a-z]{2,}$/i.test(tenant) && tenant !== 'organizations')
+    throw new Error('--tenant needs the tenant ID (a GUID) or its domain');
+  const clientId = values['client-id'] ?? '';
+  if (!GUID.test(clientId)) throw new Error('--client-id needs the app registration’s Application (client) ID, a GUID');
+  const authority = new URL(values['authority-host'] ?? DEFAULTS.authorityHost);
+  if (authority.protocol !== 'https:') throw new Error('--authority-host must be an https URL');
+  let clientSecret: string | undefined;
+  if (values['client-secret-env']) {
+    clientSecret = process.env[values['client-secret-env']];
+    if (!clientSecret) throw new Error(`--client-secret-env: the environment variable ${values['client-secret-env']} is empty or not set`);
+    if (values['device-code']) throw new Error('--device-code signs in as a public client: leave out --client-secret-env');
+  }
+  let store: LoginOptions['store'];
+  if (values['variable-group']) {
+    if (!values.organization || !values.project) throw new Error('--variable-group needs --organization and --project');
+    const org = values.organization;
+    const collectionUrl = /^https:\/\//i.test(org) ? org : `https://dev.azure.com/${encodeURIComponent(org)}`;
+    store = { group: values['variable-group'], collectionUrl, project: values.project, variable: values.variable ?? DEFAULTS.refreshTokenVariable };
+  }
+  return {
+    tenant,
+    clientId,
+    clientSecret,
+    authorityHost: authority.origin,
+    scope: values.scope ?? DEFAULTS.entraScope,
+    deviceCode: values['device-code'] ?? false,
+    store,
+    verbose: values.verbose ?? false,
+  };
+}
+
+async function signIn(options: LoginOptions, network: MsalNetwork): Promise<AuthenticationResult> {
+  const endpoints = authorityEndpoints(options.authorityHost, options.tenant);
+  const config: Configuration = {
+    auth: {
+      clientId: options.clientId,
+      authority: endpoints.authority,
+      knownAuthorities: endpoints.knownAuthorities,
+      authorityMetadata: endpoints.authorityMetadata,
+      cloudDiscoveryMetadata: endpoints.cloudDiscoveryMetadata,
+      ...(options.clientSecret ? { clientSecret: options.clientSecret } : {}),
+    },
+    system: { networkClient: network, disableInternalRetries: true },
+  };
+  const scopes = [options.scope, 'offline_access'];
+  try {
+    if (options.deviceCode) {
+      const result = await new PublicClientApplication(config).acquireTokenByDeviceCode({ scopes, deviceCodeCallback: (r) => r.message && say(r.message) });
+      if (!result) throw new TaskError('Sign-in did not complete.');
+      return result;
+    }
+    if (options.clientSecret) return await confidentialBrowserSignIn(new ConfidentialClientApplication(config), scopes);
+    const result = await withDeadline(
+      new PublicClientApplication(config).acquireTokenInteractive({
+        scopes,
+        openBrowser,
+        successTemplate: 'Signed in. You can close this window and return to the terminal.',
+        errorTemplate: 'Sign-in failed: {{error}}. Return to the terminal for details.',
+      }),
+    );
+    if (!result) throw new TaskError('Sign-in did not complete.');
+    return result;
+  } catch (err) {
+    throw network.lastError ?? detailed(err, network);
+  }
+}
+
+/** Authorization code with PKCE on a loopback redirect, for a confidential app (MSAL's interactive API is public-client only). */
+async function confidentialBrowserSignIn(app: ConfidentialClientApplication, scopes: string[]): Promise<AuthenticationResult> {
+  const pkce = await new CryptoProvider().generatePkceCodes();
+  const server = http.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const redirectUri = `http://localhost:${(server.address() as { port: number }).port}/`;
+  try {
+    const code = new Promise<string>((resolve, reject) => {
+      server.on('request', (req, res) => {
+        const url = new URL(req.url ?? '/', redirectUri);
+        const error = url.searchParams.get('error');
+        res.end(error ? 'Sign-in failed. Return to the terminal for details.' : 'Signed in. You can close this window and return to the terminal.');
+        if (error) reject(new TaskError(`${error}: ${url.searchParams.get('error_description') ?? ''}`));
+        else if (url.searchParams.get('code')) resolve(url.searchParams.get('code') as string);
+      });
+    });
+    await openBrowser(await app.getAuthCodeUrl({ scopes, redirectUri, codeChallenge: pkce.challenge, codeChallengeMethod: 'S256' }));
+    return await app.acquireTokenByCode({ code: await withDeadline(code), scopes, redirectUri, codeVerifier: pkce.verifier });
+  } finally {
+    server.close();
+  }
+}
+
+/** A browser sign-in that nobody completes must not wait forever. */
+const SIGN_IN_MINUTES = 5;
+function withDeadline<T>(promise: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new TaskError(`No sign-in completed within ${SIGN_IN_MINUTES} minutes: run again, or use --device-code.`)),
+      SIGN_IN_MINUTES * 60_000,
+    );
+  });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+}
+
+/** Opens the sign-in page: $BROWSER if set, else the platform's opener; the URL is always printed too. */
+function openBrowser(url: string): Promise<void> {
+  say(`Sign in at: ${url}`);
+  const browser = process.env.BROWSER?.trim();
+  const [command, ...args] = browser
+    ? browser.split(/\s+/)
+    : process.platform === 'darwin'
+      ? ['open']
+      : process.platform === 'win32'
+        ? ['cmd', '/c', 'start', '""']
+        : ['xdg-open'];
+  return new Promise((resolve) => {
+    const child = spawn(command, [...args, url], { stdio: 'ignore', detached: !browser });
+    child.on('error', () => {
+      say('Could not open a browser: open the URL above yourself.');
+      resolve();
+    });
+    child.on('spawn', () => {
+      if (!browser) child.unref();
+      resolve();
+    });
+  });
+}
+
+function explain(err: unknown, options: LoginOptions): string {
+  const described = err instanceof TaskError ? err : describeEntraError(err, { tenantId: options.tenant, clientId: options.clientId });
+  const text = described.message.replace(/ \(npx pat-lifecycle login\)/g, '');
+  const code = (described as { code?: string }).code ?? '';
+  if (['65001', '65004'].includes(code) || /consent/i.test(text)) {
+    return `${text}\nAn administrator can grant consent at: ${options.authorityHost}/${options.tenant}/adminconsent?client_id=${options.clientId}`;
+  }
+  if (options.deviceCode && ['53003', '530033', '50199'].includes(code))
+    return `${text}\nConditional access blocks the device code flow here: run again without --device-code to sign in in a browser.`;
+  return text;
+}

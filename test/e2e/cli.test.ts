@@ -1,0 +1,132 @@
+/**
+ * The sign-in command (`pat-lifecycle login`) run as a user would, against the emulator: browser flow (with a
+ * stand-in browser), device code flow, storing into a variable group, and its errors.
+ */
+import * as assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import * as path from 'node:path';
+import { ORG, startWorld, succeeded, type World } from '../support/world';
+import { repoRoot } from '../support/paths';
+
+interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+const bin = path.join(repoRoot, 'build', 'cli', 'src', 'bin.js');
+const fakeBrowser = path.join(repoRoot, 'build', 'test', 'support', 'fakeBrowser.js');
+
+function cli(args: string[], env: Record<string, string>, onStderr?: (text: string) => void): Promise<CliRun> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [bin, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+      onStderr?.(stderr);
+    });
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('end to end: the sign-in command', function () {
+  this.timeout(60_000);
+  let w: World;
+  let env: Record<string, string>;
+  let args: string[];
+  before(async () => {
+    w = await startWorld();
+    env = { NODE_EXTRA_CA_CERTS: w.emu.caCertPath, BROWSER: `${process.execPath} ${fakeBrowser}` };
+    args = ['login', '--tenant', w.tenantId, '--client-id', w.clientId, '--authority-host', w.emu.url];
+  });
+  after(async () => w.emu.close());
+
+  it('browser flow: the refresh token alone on stdout, and the task accepts it', async () => {
+    const run = await cli(args, env);
+    assert.equal(run.code, 0, run.stderr);
+    const token = run.stdout.trim();
+    assert.ok(token.length > 40 && !/\s/.test(token), `stdout: ${run.stdout}`);
+    assert.match(run.stderr, /Sign in at: https:\/\/127\.0\.0\.1/);
+    assert.ok(!run.stderr.includes(token), 'the token is not on stderr');
+    succeeded(await w.run({ operation: 'list', refreshToken: token }));
+  });
+
+  it('device code flow: prints the code on stderr, waits for approval', async () => {
+    let approved = false;
+    const run = await cli([...args, '--device-code'], env, (text) => {
+      const code = /enter the code (\S+)/.exec(text)?.[1];
+      if (code && !approved) {
+        approved = true;
+        w.emu.approveDeviceCode(code);
+      }
+    });
+    assert.equal(run.code, 0, run.stderr);
+    assert.ok(approved, run.stderr);
+    succeeded(await w.run({ operation: 'list', refreshToken: run.stdout.trim() }));
+  });
+
+  it('stores the token straight into a variable group, printing nothing on stdout', async () => {
+    const group = w.emu.addVariableGroup({ org: ORG, project: 'Platform', name: 'pat-rotation', variables: { Other: 'stay' } });
+    // Writing a variable group as the user needs that delegated permission on the app registration too.
+    w.emu.setAppOption(w.clientId, { scopes: 'vso.pats vso.pats_manage vso.variablegroups_write' });
+    const run = await cli([...args, '--variable-group', 'pat-rotation', '--organization', `${w.emu.url}/${ORG}`, '--project', 'Platform'], env);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(run.stdout, '');
+    const stored = w.emu.getVariableGroup(ORG, 'Platform', group.id)!;
+    assert.ok(stored.variables['PatLifecycle.RefreshToken'].isSecret);
+    assert.equal(stored.variables.Other.value, 'stay');
+    succeeded(await w.run({ operation: 'list', refreshToken: stored.variables['PatLifecycle.RefreshToken'].value }));
+  });
+
+  it('consent missing: says so and prints the admin consent URL', async () => {
+    w.emu.setAppOption(w.clientId, { consented: false });
+    try {
+      const run = await cli(args, env);
+      assert.notEqual(run.code, 0);
+      assert.equal(run.stdout, '');
+      assert.match(run.stderr, /consent/);
+      assert.ok(run.stderr.includes(`${w.emu.url}/${w.tenantId}/adminconsent?client_id=${w.clientId}`), run.stderr);
+    } finally {
+      w.emu.setAppOption(w.clientId, { consented: true });
+    }
+  });
+
+  it('device code blocked by conditional access: suggests the browser flow', async () => {
+    w.emu.setAppOption(w.clientId, { deviceCodeBlocked: true });
+    try {
+      const run = await cli([...args, '--device-code'], env);
+      assert.notEqual(run.code, 0);
+      assert.match(run.stderr, /run again without --device-code/);
+    } finally {
+      w.emu.setAppOption(w.clientId, { deviceCodeBlocked: false });
+    }
+  });
+
+  it('public client flows disabled: says what to enable', async () => {
+    w.emu.setAppOption(w.clientId, { allowPublicClient: false });
+    try {
+      const run = await cli([...args, '--device-code'], env);
+      assert.notEqual(run.code, 0);
+      assert.match(run.stderr, /Allow public client flows/);
+    } finally {
+      w.emu.setAppOption(w.clientId, { allowPublicClient: true });
+    }
+  });
+
+  it('a wrong tenant is named', async () => {
+    const run = await cli(
+      ['login', '--tenant', '00000000-0000-0000-0000-000000000001', '--client-id', w.clientId, '--authority-host', w.emu.url, '--device-code'],
+      env,
+    );
+    assert.notEqual(run.code, 0);
+    assert.match(run.stderr, /tenant/i);
+  });
+
+  it('bad arguments: usage on stderr, exit 2', async () => {
+    const run = await cli(['login', '--tenant', 'x'], env);
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /--tenant needs/);
+  });
+});

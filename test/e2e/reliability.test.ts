@@ -4,6 +4,7 @@
  */
 import * as assert from 'node:assert/strict';
 import type { Fault } from '../../emulator/src';
+import { BAD_INPUTS, BASE_INPUTS } from '../support/badInputs';
 import { startConnectProxy } from '../support/connectProxy';
 import { ORG, explain, failed, startWorld, succeeded, type World } from '../support/world';
 
@@ -125,6 +126,26 @@ describe('end to end: reliability and security', function () {
       failed(run, /refresh token was revoked/);
       assert.equal(w.emu.requests.filter((r) => r.kind === 'token').length, 1);
     });
+  });
+
+  it('bulk revoke under a rate limit: the pool shrinks, Retry-After is honoured, every PAT is revoked', async () => {
+    const pats = w.emu.seedPats(
+      w.userId,
+      ORG,
+      Array.from({ length: 30 }, (_, i) => ({ displayName: `rl-${i}`, scope: 'vso.code' })),
+    );
+    w.emu.setPolicy({ rateLimit: { maxRequests: 12, perSeconds: 1 } });
+    try {
+      const run = await w.run({ operation: 'revoke', displayName: 'rl-*' });
+      succeeded(run);
+      assert.ok(pats.every((p) => w.emu.checkPat(p.token, ORG) === 'revoked'));
+      assert.ok(
+        w.emu.requests.some((r) => r.status === 429),
+        'the rate limit was hit',
+      );
+    } finally {
+      w.emu.setPolicy({ rateLimit: undefined });
+    }
   });
 
   describe('create whose answer is lost', () => {
@@ -259,5 +280,28 @@ describe('end to end: reliability and security', function () {
 
   describe('leak scan', () => {
     it('scanned every run above for leaked secrets', () => assert.ok(w.scanned >= 25, `scanned ${w.scanned}`));
+  });
+});
+
+describe('end to end: every wrong input fails before any request', function () {
+  this.timeout(120_000);
+  let w: World;
+  before(async () => (w = await startWorld()));
+  after(async () => w.emu.close());
+
+  it(`${BAD_INPUTS.length} wrong inputs through the packaged task: a specific message, a non-zero exit, zero requests`, async () => {
+    const problems: string[] = [];
+    for (let i = 0; i < BAD_INPUTS.length; i += 4) {
+      await Promise.all(
+        BAD_INPUTS.slice(i, i + 4).map(async ([what, overrides, expected]) => {
+          const inputs = { ...w.base(), ...BASE_INPUTS, authorityHost: w.emu.url, serviceUrl: `${w.emu.url}/${ORG}`, ...overrides };
+          const run = await w.run(inputs);
+          if (run.result?.result !== 'Failed' || run.exitCode === 0) problems.push(`${what}: ${run.result?.result ?? 'no result'}`);
+          else if (!expected.test(run.result.message)) problems.push(`${what}: message ${run.result.message}`);
+        }),
+      );
+    }
+    assert.deepEqual(problems, []);
+    assert.equal(w.emu.requests.length, 0, 'no request reached Entra or Azure DevOps');
   });
 });

@@ -89,9 +89,9 @@ export function summaryMarkdown(operation: string, result: OperationResult, now:
     neutralize(s)
       .replace(/\|/g, '\\|')
       .replace(/[<>]/g, (c) => (c === '<' ? '&lt;' : '&gt;'));
-  const lines = [`### PAT lifecycle: ${operation}`, '', cell(result.message), ''];
+  const lines = [`### ${tl.loc('SummaryTitle', operation)}`, '', cell(result.message), ''];
   if (result.rows.length > 0) {
-    lines.push('| Name | Authorization ID | Scopes | Valid to | Days left | Status |', '|---|---|---|---|---:|---|');
+    lines.push(tl.loc('SummaryHeader'), '|---|---|---|---|---:|---|');
     for (const { pat, status } of result.rows.slice(0, MAX_ROWS)) lines.push(summaryRow(pat, status, now, cell));
     if (result.rows.length > MAX_ROWS) lines.push('', tl.loc('MoreNotShown', result.rows.length - MAX_ROWS));
     lines.push('');

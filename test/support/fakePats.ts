@@ -41,7 +41,15 @@ export class FakePats implements PatsClient {
   listPage(options: ListOptions, continuationToken?: string): Promise<PagedPatTokens> {
     this.calls.push(`list ${options.displayFilterOption} ${continuationToken ?? ''}`.trim());
     this.before('list', continuationToken);
-    const matching = options.displayFilterOption === 'active' ? this.active() : this.pats;
+    const expired = (p: FakePat) => !p.revoked && Date.parse(p.validTo) <= this.now().getTime();
+    const matching =
+      options.displayFilterOption === 'active'
+        ? this.active()
+        : options.displayFilterOption === 'expired'
+          ? this.pats.filter(expired)
+          : options.displayFilterOption === 'revoked'
+            ? this.pats.filter((p) => p.revoked)
+            : this.pats;
     const start = Number(continuationToken ?? 0);
     const page = matching.slice(start, start + this.pageSize).map((p) => this.view(p));
     const next = start + this.pageSize < matching.length ? String(start + this.pageSize) : '';

@@ -103,6 +103,15 @@ describe('operations (fake client)', () => {
     assert.match(result.message, /20 days left, more than 7: not rotated/);
   });
 
+  it('rotate of an expired PAT replaces it with the same name and scope', async () => {
+    const { api, out, run } = setup({ operation: 'rotate', displayName: 'late', createIfMissing: 'false' });
+    api.seed('late', -2, 40, 'vso.build');
+    await run();
+    assert.equal(out.values.Rotated, 'true');
+    assert.equal(out.values.Scope, 'vso.build');
+    assert.equal(api.active().length, 1);
+  });
+
   it('keepPrevious keeps the newest older PAT and revokes the rest', async () => {
     const { api, run } = setup({ operation: 'rotate', displayName: 'feed', keepPrevious: '1' });
     const oldest = api.seed('feed', 1, 60);

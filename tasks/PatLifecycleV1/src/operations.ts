@@ -188,6 +188,27 @@ async function rotate(ctx: Context): Promise<OperationResult> {
 
   if (!current) {
     const name = params.displayName as string;
+    // An expired PAT of that name is replaced with its name and scope: forgetting to rotate in time is common.
+    const expired = (await listAll(api, 'expired')).filter(nameMatcher(name)).sort((a, b) => Date.parse(b.validFrom) - Date.parse(a.validFrom))[0];
+    if (expired) {
+      log.info(tl.loc('RotateExpired', neutralize(expired.displayName), expired.authorizationId, expired.validTo));
+      const request = {
+        displayName: expired.displayName,
+        scope: params.scope ?? expired.scope,
+        validTo: params.validTo.toISOString(),
+        allOrgs: params.allOrgs,
+      };
+      const pat = await createAndDeliver(ctx, request, new Set([expired.authorizationId]), issues);
+      out.rotated(true);
+      return {
+        issues,
+        message: tl.loc('RotateCreated', neutralize(pat.displayName), pat.authorizationId),
+        rows: [
+          { pat, status: 'created' },
+          { pat: expired, status: 'expired' },
+        ],
+      };
+    }
     if (!params.createIfMissing) throw new TaskError(tl.loc('RotateNoMatch', neutralize(name)));
     if (name.includes('*')) throw new TaskError(tl.loc('RotateNoMatchWildcard', neutralize(name)));
     if (!params.scope) throw new TaskError(tl.loc('RotateCreateNeedsScope', neutralize(name)));

@@ -11,7 +11,7 @@ import { ConfidentialClientApplication, CryptoProvider, PublicClientApplication,
 import * as tl from 'azure-pipelines-task-lib/task';
 import { authorityEndpoints } from '../../tasks/PatLifecycleV1/src/authority';
 import { MsalNetwork, describeEntraError, detailed } from '../../tasks/PatLifecycleV1/src/entra';
-import { TaskError } from '../../tasks/PatLifecycleV1/src/errors';
+import { ApiError, TaskError } from '../../tasks/PatLifecycleV1/src/errors';
 import { HttpLayer } from '../../tasks/PatLifecycleV1/src/http';
 import { DEFAULTS } from '../../tasks/PatLifecycleV1/src/params';
 import { VariableGroupsApi } from '../../tasks/PatLifecycleV1/src/variableGroupsApi';
@@ -187,7 +187,7 @@ async function confidentialBrowserSignIn(app: ConfidentialClientApplication, sco
   const pkce = await new CryptoProvider().generatePkceCodes();
   const server = http.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const redirectUri = `http://localhost:${(server.address() as { port: number }).port}/`;
+  const redirectUri = `http://localhost:${(server.address() as { port: number }).port}`;
   try {
     const code = new Promise<string>((resolve, reject) => {
       server.on('request', (req, res) => {
@@ -243,8 +243,11 @@ function openBrowser(url: string): Promise<void> {
 }
 
 function explain(err: unknown, options: LoginOptions): string {
+  if (err instanceof ApiError && err.status === 403 && options.store) {
+    return `You may not change variable group '${options.store.group}': ask a project administrator for the Administrator role on it (Pipelines > Library > the group > Security).`;
+  }
   const described = err instanceof TaskError ? err : describeEntraError(err, { tenantId: options.tenant, clientId: options.clientId });
-  const text = described.message.replace(/ \(npx pat-lifecycle login\)/g, '');
+  const text = described.message.replace(/ \(pat-lifecycle login\)/g, '');
   const code = (described as { code?: string }).code ?? '';
   if (['65001', '65004'].includes(code) || /consent/i.test(text)) {
     return `${text}\nAn administrator can grant consent at: ${options.authorityHost}/${options.tenant}/adminconsent?client_id=${options.clientId}`;

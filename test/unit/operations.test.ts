@@ -112,6 +112,28 @@ describe('operations (fake client)', () => {
     assert.equal(api.active().length, 1);
   });
 
+  it('rotate by a pattern replaces the newest match and revokes only older PATs of that exact name', async () => {
+    const { api, run } = setup({ operation: 'rotate', displayName: 'ci-*' });
+    const a = api.seed('ci-a', 10, 30);
+    const c = api.seed('ci-c', 10, 5);
+    const olderC = api.seed('ci-c', 3, 60);
+    await run();
+    assert.ok(c.revoked && olderC.revoked, 'ci-c and its older twin are replaced');
+    assert.ok(!a.revoked, 'ci-a is another PAT and stays');
+  });
+
+  it('list with the "all" filter: revoked PATs are shown as revoked and never trigger expiry warnings', async () => {
+    const { api, run } = setup({ operation: 'list', displayFilterOption: 'all', warnOnExpiringWithinDays: '7' });
+    const gone = api.seed('gone', 3);
+    gone.revoked = true;
+    api.seed('soon', 2);
+    const result = await run();
+    assert.equal(result.issues.length, 1);
+    assert.match(result.issues[0], /soon/);
+    assert.doesNotMatch(result.issues[0], /gone/);
+    assert.equal(result.rows.find((r) => r.pat.displayName === 'gone')?.status, 'revoked');
+  });
+
   it('keepPrevious keeps the newest older PAT and revokes the rest', async () => {
     const { api, run } = setup({ operation: 'rotate', displayName: 'feed', keepPrevious: '1' });
     const oldest = api.seed('feed', 1, 60);
@@ -151,6 +173,15 @@ describe('operations (fake client)', () => {
     out.deliveredHook = () => Promise.reject(new TaskError('no permission on the variable group'));
     await assert.rejects(run(), /variable group/);
     assert.equal(old.revoked, false);
+  });
+
+  it('if delivery fails and revoking the new PAT fails too, the message says a PAT is still active', async () => {
+    const { api, out, run } = setup({ operation: 'create', displayName: 'feed', scope: 'vso.code' });
+    out.deliveredHook = () => Promise.reject(new TaskError('no permission on the variable group'));
+    api.before = (call) => {
+      if (call === 'revoke') throw new TaskError('HTTP 500');
+    };
+    await assert.rejects(run(), (e: Error) => /variable group/.test(e.message) && /could not be delivered and revoking it failed/.test(e.message));
     assert.equal(api.active().length, 1, 'only the old PAT is active');
   });
 

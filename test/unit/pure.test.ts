@@ -66,7 +66,7 @@ describe('describeEntraError', () => {
   it('expired refresh token says sign in again and update the secret variable', () => {
     const e = describeEntraError(server('invalid_grant', '700082', 'The refresh token has expired due to inactivity.'), ids);
     assert.ok(e instanceof SignInError);
-    assert.match(e.message, /Sign in again .* update the secret variable PatLifecycle\.RefreshToken/);
+    assert.match(e.message, /Sign in again .* update the secret variable that holds it \(PatLifecycle\.RefreshToken by default\)/);
     assert.doesNotMatch(e.message, /Trace ID/);
   });
   it('consent names the permission to grant', () =>

@@ -189,7 +189,7 @@ export class HttpLayer {
     return { status, headers: out, body };
   }
 
-  /** Exponential backoff with full jitter. */
+  /** Exponential backoff with jitter: between half and all of the doubled delay. */
   private backoff(attempt: number): number {
     const cap = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (attempt - 1));
     return Math.round(cap / 2 + (Math.random() * cap) / 2);

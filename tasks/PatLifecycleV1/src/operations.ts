@@ -84,9 +84,24 @@ async function list(ctx: Context): Promise<OperationResult> {
   if (pats.length > MAX_LOGGED) log.info(tl.loc('MoreNotShown', pats.length - MAX_LOGGED));
   out.tokens(pats);
   const issues: string[] = [];
-  const rows = pats.map((pat) => ({ pat, status: statusOf(pat, ctx.now()) }));
+  // The API does not say which PATs are revoked: with a filter other than active, ask for the active ones too.
+  const activeIds =
+    params.displayFilterOption === 'active'
+      ? new Set(pats.map((p) => p.authorizationId))
+      : params.displayFilterOption === 'revoked'
+        ? new Set<string>()
+        : new Set((await listAll(ctx.api, 'active')).map((p) => p.authorizationId));
+  const status = (p: PatToken): string =>
+    activeIds.has(p.authorizationId)
+      ? 'active'
+      : params.displayFilterOption === 'expired'
+        ? 'expired'
+        : statusOf(p, ctx.now()) === 'expired'
+          ? 'expired'
+          : 'revoked';
+  const rows = pats.map((pat) => ({ pat, status: status(pat) }));
   const expiring = (days: number | undefined): PatToken[] =>
-    days === undefined ? [] : pats.filter((p) => statusOf(p, ctx.now()) === 'active' && Date.parse(p.validTo) - ctx.now().getTime() <= days * DAY);
+    days === undefined ? [] : pats.filter((p) => activeIds.has(p.authorizationId) && Date.parse(p.validTo) - ctx.now().getTime() <= days * DAY);
   const failing = expiring(params.failOnExpiringWithinDays);
   if (failing.length > 0) throw new TaskError(tl.loc('ExpiringFail', failing.length, params.failOnExpiringWithinDays, names(failing)));
   const warning = expiring(params.warnOnExpiringWithinDays);
@@ -241,6 +256,8 @@ async function rotate(ctx: Context): Promise<OperationResult> {
     }
   }
 
+  // Older PATs are those with the current one's exact name, even when a pattern selected it.
+  siblings = siblings.filter((p) => p.displayName === current.displayName);
   if (current.targetAccounts === null && !params.allOrgs) issues.push(tl.loc('RotateGlobalToOrg', neutralize(current.displayName), params.organization));
   log.info(tl.loc('RotateStart', describe(current, now)));
   const request: PatCreateRequest = {
@@ -307,7 +324,13 @@ async function createAndDeliver(ctx: Context, request: PatCreateRequest, known: 
       await out.delivered?.(delivered);
     } catch (err) {
       // Not delivered after all: a PAT nobody can use must not stay active.
-      await api.revoke(delivered.authorizationId).catch((e: unknown) => issues.push(tl.loc('UndeliveredNotRevoked', delivered.authorizationId, errorText(e))));
+      const notRevoked = await Promise.resolve()
+        .then(() => api.revoke(delivered.authorizationId))
+        .then(
+          () => undefined,
+          (e: unknown) => tl.loc('UndeliveredNotRevoked', delivered.authorizationId, errorText(e)),
+        );
+      if (notRevoked) throw new TaskError(`${errorText(err)}\n${notRevoked}`);
       throw err;
     }
     out.token(delivered.token);

@@ -101,3 +101,16 @@ describe('end to end: unattended rotation', function () {
     });
   });
 });
+
+describe('end to end: unattended mode without the job token', function () {
+  this.timeout(30_000);
+  let w: World;
+  before(async () => (w = await startWorld()));
+  after(async () => w.emu.close());
+
+  it('fails before any request, saying how to give the job its token', async () => {
+    const run = await w.run({ operation: 'list', variableGroup: 'pat-rotation' }, { variables: { 'System.TeamProject': PROJECT } });
+    failed(run, /needs the job's access token.*Allow scripts to access the OAuth token/);
+    assert.equal(w.emu.requests.length, 0);
+  });
+});

@@ -75,14 +75,21 @@ function httpLayer(params: TaskParameters): HttpLayer {
   });
 }
 
-function secretPersistence(params: TaskParameters, http: HttpLayer, refreshToken: string | undefined): SecretPersistence {
+interface GroupAccess {
+  collectionUrl: string;
+  project: string;
+  jobToken: string;
+}
+
+/** With variableGroup: the job's token, organization URL and project, checked before any request. */
+function groupAccess(params: TaskParameters): GroupAccess | undefined {
+  if (!params.variableGroup) return undefined;
   const jobToken = tl.getEndpointAuthorizationParameter('SYSTEMVSSCONNECTION', 'AccessToken', true);
   const collectionUrl = tl.getVariable('System.CollectionUri') || tl.getVariable('System.TeamFoundationCollectionUri');
   const project = tl.getVariable('System.TeamProject');
   if (!jobToken || !collectionUrl || !project) throw new TaskError(tl.loc('NoJobToken'));
   registerSecret(jobToken);
-  const api = new VariableGroupsApi(http, collectionUrl, project, jobToken);
-  return new SecretPersistence(api, params.variableGroup as string, params.refreshTokenVariable, params.tokenVariable, refreshToken);
+  return { collectionUrl, project, jobToken };
 }
 
 /** What the run did with Entra's new refresh token, for the log and the summary. */
@@ -98,6 +105,7 @@ export async function run(): Promise<void> {
   try {
     tl.setResourcePath(path.join(__dirname, 'task.json'));
     const params = parseParameters(readInput, new Date());
+    const access = groupAccess(params);
     http = httpLayer(params);
     const pool = new AdaptivePool(params.parallelRequests);
     http.events.onThrottle = () => pool.shrink();
@@ -119,7 +127,15 @@ export async function run(): Promise<void> {
     log.info(tl.loc('SignedIn', neutralize(auth.user ?? 'the user')));
     if (auth.newRefreshToken) outputs.refreshToken(auth.newRefreshToken);
 
-    const persistence = params.variableGroup ? secretPersistence(params, http, auth.newRefreshToken) : undefined;
+    const persistence =
+      access &&
+      new SecretPersistence(
+        new VariableGroupsApi(http, access.collectionUrl, access.project, access.jobToken),
+        params.variableGroup as string,
+        params.refreshTokenVariable,
+        params.tokenVariable,
+        auth.newRefreshToken,
+      );
     if (persistence) outputs.delivered = (pat) => persistence.storePat(pat.token);
 
     const api = new PatsApi(http, params.serviceUrl, params.apiVersion, auth.accessToken);

@@ -47,6 +47,19 @@ describe('parseParameters: valid inputs', () => {
     assert.equal(organizationName('https://dev.azure.com/contoso/Project/_git/repo'), 'contoso');
   });
 
+  it('an empty organization falls back to System.CollectionUri', () => {
+    const p = parseParameters(
+      (name) => ({ ...BASE_INPUTS, organization: '' })[name],
+      new Date('2026-11-28T12:00:00Z'),
+      (name) => (name === 'System.CollectionUri' ? 'https://dev.azure.com/contoso/' : undefined),
+    );
+    assert.equal(p.organization, 'contoso');
+  });
+
+  it('with a custom serviceUrl, any https collection URL names the organization', () => {
+    assert.equal(parse({ organization: 'https://127.0.0.1:8443/fabrikam/', serviceUrl: 'https://127.0.0.1:8443/fabrikam' }).organization, 'fabrikam');
+  });
+
   it('takes validTo instead of lifetimeDays', () => {
     const p = parse({ validTo: '2027-01-15T00:00:00Z' });
     assert.equal(p.validTo.toISOString(), '2027-01-15T00:00:00.000Z');

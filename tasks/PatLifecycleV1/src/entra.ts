@@ -164,7 +164,9 @@ export function describeEntraError(err: unknown, settings: Pick<SignInSettings, 
   const e = (err ?? {}) as MsalErrorShape;
   const text = String(e.errorMessage ?? e.message ?? err);
   const number = String(e.errorNo ?? /AADSTS(\d+)/.exec(text)?.[1] ?? '');
-  const summary = clip(neutralize(text.split(/\r?\n|Trace ID:/)[0]).trim(), 240);
+  // MSAL formats server errors as "Error(s): n - Timestamp: t - Description: AADSTSn: text Trace ID: ...".
+  const description = /Description: ([\s\S]*)/.exec(text)?.[1] ?? text;
+  const summary = clip(neutralize(description.split(/\r?\n|Trace ID:| - Correlation ID:/)[0]).trim(), 240);
   const code = e.errorCode ?? 'unknown';
   const key =
     ENTRA_MESSAGES[number] ?? (code === 'invalid_grant' ? 'SignInRefreshTokenRejected' : code === 'invalid_client' ? 'SignInClientRejected' : undefined);

@@ -104,7 +104,7 @@ export async function run(): Promise<void> {
   let http: HttpLayer | undefined;
   try {
     tl.setResourcePath(path.join(__dirname, 'task.json'));
-    const params = parseParameters(readInput, new Date());
+    const params = parseParameters(readInput, new Date(), (name) => tl.getVariable(name));
     const access = groupAccess(params);
     http = httpLayer(params);
     const pool = new AdaptivePool(params.parallelRequests);

@@ -80,12 +80,16 @@ const MACRO = /^\$\(([^)]+)\)$/;
 const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,127}$/;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 
-export function parseParameters(read: InputReader, now: Date): TaskParameters {
+/**
+ * @param read the task's inputs
+ * @param variable pipeline variables: an empty organization falls back to `System.CollectionUri`
+ */
+export function parseParameters(read: InputReader, now: Date, variable: InputReader = () => undefined): TaskParameters {
   const problems: string[] = [];
   const p = new Reader(read, problems);
 
   const operation = p.choice('operation', OPERATIONS, 'list');
-  const organization = p.organization();
+  const organization = p.organization(variable('System.CollectionUri'), (read('serviceUrl') ?? '').trim() !== '');
   const tenantId = p.required('tenantId', (v) => (GUID.test(v) || DOMAIN.test(v) || v === 'organizations' ? v : undefined), 'TenantIdInvalid');
   const clientId = p.required('clientId', (v) => (GUID.test(v) ? v.toLowerCase() : undefined), 'ClientIdInvalid');
   const clientSecret = p.secret('clientSecret', false);
@@ -253,13 +257,14 @@ class Reader {
     return new Date(ms);
   }
 
-  organization(): string | undefined {
-    const value = this.raw('organization');
-    if (value === undefined) {
+  /** With a custom serviceUrl (an emulator, a proxy), any https collection URL names the organization by its first segment. */
+  organization(fallback: string | undefined, customService: boolean): string | undefined {
+    const value = this.raw('organization') ?? fallback?.trim();
+    if (!value) {
       if (!this.problems.some((m) => m.includes("'organization'"))) this.problems.push(tl.loc('InputRequired', 'organization'));
       return undefined;
     }
-    const name = organizationName(value);
+    const name = organizationName(value) ?? (customService ? anyCollectionName(value) : undefined);
     if (!name) this.problems.push(tl.loc('OrganizationInvalid', value));
     return name;
   }
@@ -332,6 +337,18 @@ class Reader {
       return fallback;
     }
     return `${url.origin}${url.pathname}`.replace(/\/+$/, '');
+  }
+}
+
+function anyCollectionName(value: string): string | undefined {
+  try {
+    const url = new URL(value);
+    const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) return undefined;
+    const first = decodeURIComponent(url.pathname.split('/').filter((x) => x !== '')[0] ?? '');
+    return ORG_NAME.test(first) ? first : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -1,6 +1,6 @@
 // Microsoft Entra endpoints other than the token grants: routing, device code, authorize, discovery.
 import { EmuRequest, EmuResponse, htmlResponse, jsonResponse, parseForm, queryParam } from './http';
-import { checkScopes, oauthError, oauthErrorBody } from './entraErrors';
+import { appNotFound, checkScopes, oauthError, oauthErrorBody } from './entraErrors';
 import { handleToken, resolveTenant, tenantNotFound } from './entraToken';
 import { newUserCode, randomBase64url } from './random';
 import { State } from './state';
@@ -102,14 +102,7 @@ function handleDeviceCode(state: State, req: EmuRequest, tenantSegment: string):
   }
   const app = state.apps.get(form.client_id.toLowerCase());
   if (!app || app.tenantId !== tenant.id) {
-    return oauthError(
-      state,
-      req,
-      400,
-      'unauthorized_client',
-      700016,
-      `Application with identifier '${form.client_id}' was not found in the directory '${tenant.id}'.`,
-    );
+    return appNotFound(state, req, form.client_id, tenant.id);
   }
   const scopes = checkScopes(app, form.scope);
   if (!scopes.ok) return oauthError(state, req, 400, scopes.error, scopes.code, scopes.text, { suberror: scopes.suberror });

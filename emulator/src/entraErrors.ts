@@ -127,3 +127,15 @@ export function consentRequired(app: AppRecord): ScopeFailure {
     suberror: 'consent_required',
   };
 }
+
+/** AADSTS700016: no app with that client ID in the tenant the request went to. */
+export function appNotFound(state: State, req: EmuRequest, clientId: string, tenantId: string): EmuResponse {
+  return oauthError(
+    state,
+    req,
+    400,
+    'unauthorized_client',
+    700016,
+    `Application with identifier '${clientId}' was not found in the directory '${tenantId}'. The app may not be registered in this tenant, or the request went to the wrong tenant.`,
+  );
+}

@@ -1,7 +1,7 @@
 // POST /{tenant}/oauth2/v2.0/token: refresh_token, client_credentials, authorization_code and device_code grants.
 import { createHash } from 'crypto';
 import { EmuRequest, EmuResponse, jsonResponse, parseForm } from './http';
-import { checkScopes, consentRequired, oauthError, ScopeFailure } from './entraErrors';
+import { appNotFound, checkScopes, consentRequired, oauthError, ScopeFailure } from './entraErrors';
 import { State } from './state';
 import { issueAppAccessToken, userTokenResponse } from './tokens';
 import type { AppRecord, TenantRecord, UserRecord } from './types';
@@ -52,14 +52,7 @@ export function handleToken(state: State, req: EmuRequest, tenantSegment: string
   if (!form.client_id) return missingParam(state, req, 'client_id');
   const app = state.apps.get(form.client_id.toLowerCase());
   if (!app || app.tenantId !== tenant.id) {
-    return oauthError(
-      state,
-      req,
-      400,
-      'unauthorized_client',
-      700016,
-      `Application with identifier '${form.client_id}' was not found in the directory '${tenant.id}'. The app may not be registered in this tenant, or the request went to the wrong tenant.`,
-    );
+    return appNotFound(state, req, form.client_id, tenant.id);
   }
   const c: Call = { state, req, form, tenant, app };
   switch (form.grant_type) {

@@ -130,3 +130,24 @@ describe('end to end: the sign-in command', function () {
     assert.match(run.stderr, /--tenant needs/);
   });
 });
+
+describe('end to end: the sign-in command with a confidential app', function () {
+  this.timeout(60_000);
+  let w: World;
+  before(async () => (w = await startWorld()));
+  after(async () => w.emu.close());
+
+  it('browser flow with --client-secret-env: the token works for the task with the same secret', async () => {
+    const app = w.emu.addApp({ tenantId: w.tenantId, clientSecret: 'confidential-secret-value-0123456789' });
+    const env = { NODE_EXTRA_CA_CERTS: w.emu.caCertPath, BROWSER: `${process.execPath} ${fakeBrowser}`, APP_SECRET: 'confidential-secret-value-0123456789' };
+    const run = await cli(
+      ['login', '--tenant', w.tenantId, '--client-id', app.clientId, '--authority-host', w.emu.url, '--client-secret-env', 'APP_SECRET'],
+      env,
+    );
+    assert.equal(run.code, 0, run.stderr);
+    assert.ok(!run.stderr.includes('confidential-secret-value'), 'the secret is never printed');
+    succeeded(
+      await w.run({ operation: 'list', clientId: app.clientId, clientSecret: 'confidential-secret-value-0123456789', refreshToken: run.stdout.trim() }),
+    );
+  });
+});

@@ -124,7 +124,7 @@ export async function run(): Promise<void> {
       registerSecret,
       (message) => tl.debug(message),
     );
-    log.info(tl.loc('SignedIn', neutralize(auth.user ?? 'the user')));
+    log.info(auth.user ? tl.loc('SignedIn', neutralize(auth.user)) : tl.loc('SignedInNoName'));
     if (auth.newRefreshToken) outputs.refreshToken(auth.newRefreshToken);
 
     const persistence =

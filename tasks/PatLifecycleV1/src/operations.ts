@@ -407,8 +407,8 @@ function shortenedWarning(requested: string, granted: PatToken, explicit: boolea
 
 export function describe(pat: PatToken, now: Date): string {
   const days = Math.round((Date.parse(pat.validTo) - now.getTime()) / DAY);
-  const where = pat.targetAccounts === null ? 'all organizations' : 'this organization';
-  return `${neutralize(pat.displayName)} | ${pat.authorizationId} | ${neutralize(pat.scope)} | valid to ${pat.validTo} (${days} days) | ${where}`;
+  const where = tl.loc(pat.targetAccounts === null ? 'AllOrganizations' : 'ThisOrganization');
+  return tl.loc('PatLine', neutralize(pat.displayName), pat.authorizationId, neutralize(pat.scope), pat.validTo, days, where);
 }
 
 function names(pats: readonly PatToken[]): string {

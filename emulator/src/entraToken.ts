@@ -209,16 +209,26 @@ function authCodeGrant(c: Call): EmuResponse {
   grant.used = true;
   const user = userOf(c, grant.userId);
   const scopes = checkScopes(app, grant.scope);
-  if (!user || !scopes.ok) return oauthError(state, req, 400, 'invalid_grant', 70000, 'The provided grant is invalid or malformed.');
+  if (!user || !scopes.ok) return invalidGrant(c);
+  return interactiveTokens(c, user, scopes, grant.nonce);
+}
+
+/** Code and device-code grants: tokens for the signed-in user, a refresh token only with offline_access. */
+function interactiveTokens(c: Call, user: UserRecord, scopes: { granted: string[]; oidc: string[] }, nonce?: string): EmuResponse {
+  const { state, app, form } = c;
   return success(
     userTokenResponse(state, app, user, {
       granted: scopes.granted,
       oidc: scopes.oidc,
       withRefreshToken: scopes.oidc.includes('offline_access'),
       withClientInfo: form.client_info === '1',
-      nonce: grant.nonce,
+      nonce,
     }),
   );
+}
+
+function invalidGrant(c: Call): EmuResponse {
+  return oauthError(c.state, c.req, 400, 'invalid_grant', 70000, 'The provided grant is invalid or malformed.');
 }
 
 function deviceCodeGrant(c: Call): EmuResponse {
@@ -226,7 +236,7 @@ function deviceCodeGrant(c: Call): EmuResponse {
   if (!form.device_code) return missingParam(state, req, 'device_code');
   const grant = state.deviceCodes.get(form.device_code);
   if (!grant || grant.clientId !== app.clientId || grant.status === 'redeemed') {
-    return oauthError(state, req, 400, 'invalid_grant', 70000, 'The provided grant is invalid or malformed.');
+    return invalidGrant(c);
   }
   const authError = authenticateClient(c, false);
   if (authError) return authError;
@@ -252,14 +262,7 @@ function deviceCodeGrant(c: Call): EmuResponse {
   if (!app.consented) return scopeError(c, consentRequired(app));
   const user = grant.userId ? userOf(c, grant.userId) : undefined;
   const scopes = checkScopes(app, grant.scope);
-  if (!user || !scopes.ok) return oauthError(state, req, 400, 'invalid_grant', 70000, 'The provided grant is invalid or malformed.');
+  if (!user || !scopes.ok) return invalidGrant(c);
   grant.status = 'redeemed';
-  return success(
-    userTokenResponse(state, app, user, {
-      granted: scopes.granted,
-      oidc: scopes.oidc,
-      withRefreshToken: scopes.oidc.includes('offline_access'),
-      withClientInfo: form.client_info === '1',
-    }),
-  );
+  return interactiveTokens(c, user, scopes);
 }

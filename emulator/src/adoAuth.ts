@@ -1,6 +1,6 @@
 // Authentication of Azure DevOps calls (PAT API and variable groups).
 import { EmuRequest, EmuResponse, header, htmlResponse, signInPage, signInRedirect, typedError } from './http';
-import { patStatus, visibleIn } from './patStore';
+import { globalRetired, patStatus, visibleIn } from './patStore';
 import { AccessGrant, OrgRecord, orgKey, State } from './state';
 
 export interface AdoCaller {
@@ -62,7 +62,7 @@ export function authenticateAdo(state: State, req: EmuRequest, org: OrgRecord, a
     const decoded = Buffer.from(value, 'base64').toString('utf8');
     const secret = decoded.slice(decoded.indexOf(':') + 1);
     const pat = state.pats.byTokenValue(secret);
-    if (!pat || patStatus(pat, nowMs) !== 'active' || !visibleIn(pat, org.accountId)) {
+    if (!pat || patStatus(pat, nowMs) !== 'active' || !visibleIn(pat, org.accountId) || globalRetired(pat, nowMs)) {
       return { ok: false, response: unauthorized(state, org) };
     }
     const user = state.users.get(pat.userId);
@@ -81,10 +81,13 @@ export function authenticateAdo(state: State, req: EmuRequest, org: OrgRecord, a
   return { ok: true, caller: fromBearer(grant) };
 }
 
-/** True when the credential's scopes allow the operation. `app_token` and `user_impersonation` allow everything. */
-export function hasScope(caller: AdoCaller, accepted: string[]): boolean {
+/**
+ * True when the credential's scopes allow the operation. `app_token` (a full-access PAT, or the job token) allows
+ * everything; `user_impersonation` too, where `broadAccepted` (not the PAT API since sprint 257).
+ */
+export function hasScope(caller: AdoCaller, accepted: string[], broadAccepted = true): boolean {
   return caller.scopes.some((s) => {
     const lower = s.toLowerCase();
-    return lower === 'app_token' || lower === 'user_impersonation' || accepted.includes(lower);
+    return lower === 'app_token' || (broadAccepted && lower === 'user_impersonation') || accepted.includes(lower);
   });
 }

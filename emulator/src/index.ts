@@ -6,13 +6,15 @@ import { defaultCertCacheDir, loadOrCreateCerts } from './certs';
 import { roundToStoredPrecision, toMs } from './clock';
 import { approveDeviceCode, authorityMetadata, declineDeviceCode, instanceDiscovery } from './entra';
 import { FaultList } from './faults';
-import { patStatus, PatInternal, toPatRecord, visibleIn } from './patStore';
+import { globalRetired, patStatus, PatInternal, toPatRecord, visibleIn } from './patStore';
 import { newGuid, newPatSecrets } from './random';
 import { RateLimiter } from './rateLimit';
 import { EmulatorServer } from './server';
 import { defaultPolicy, State } from './state';
 import { issueUserAccessToken } from './tokens';
 import { toGroupRecord } from './variableGroupStore';
+import { storeName } from './pats';
+import { defaultVariant, PROFILES, storeScopes, type ProfileName, type ServiceVariant } from './variant';
 import type {
   AddVariableGroupOptions,
   AppOptions,
@@ -37,6 +39,7 @@ import type {
 } from './types';
 
 export * from './types';
+export { PROFILES, PROFILE_NAMES, DEFAULT_PROFILE, type ProfileName, type ServiceVariant } from './variant';
 export { ADO_RESOURCE } from './state';
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -125,6 +128,7 @@ export class Emulator {
   reset(): void {
     this.state.pats.clear();
     this.state.policy = defaultPolicy();
+    this.state.variant = defaultVariant();
     this.state.clock.set(null);
     this.faults.clear();
     this.rateLimiter.reset();
@@ -194,6 +198,22 @@ export class Emulator {
     return this.state.ensureOrg(org).accountId;
   }
 
+  // ---- service variants (variant.ts, FIDELITY.md) ----
+  /** How the emulator answers where the sources leave the service's behaviour open. */
+  get variant(): ServiceVariant {
+    return { ...this.state.variant };
+  }
+  /** Change some switches of the current variant. */
+  setVariant(partial: Partial<ServiceVariant>): void {
+    this.state.variant = { ...this.state.variant, ...partial };
+  }
+  /** Play a named profile (every switch at once). */
+  useProfile(name: ProfileName): void {
+    const profile = PROFILES[name];
+    if (!profile) throw new Error(`Unknown profile ${String(name)}: use one of ${Object.keys(PROFILES).join(', ')}`);
+    this.state.variant = { ...profile };
+  }
+
   // ---- PATs ----
   get policy(): PatPolicy {
     return { ...this.state.policy };
@@ -217,8 +237,9 @@ export class Emulator {
         authorizationId: newGuid(),
         userId: user.id,
         orgName: o.name,
-        displayName: p.displayName,
-        scope: p.scope ?? 'vso.code',
+        // Stored as the service would have stored them when they were made (the variant's encoding and scopes).
+        displayName: storeName(this.state, p.displayName),
+        scope: storeScopes((p.scope ?? 'vso.code').trim().split(/\s+/), this.state.variant),
         validFromMs,
         validToMs: roundToStoredPrecision(p.validTo !== undefined ? toMs(p.validTo) : validFromMs + 30 * DAY_MS),
         allOrgs: p.allOrgs ?? false,
@@ -245,6 +266,7 @@ export class Emulator {
     if (!p) return 'unknown';
     const status = patStatus(p, this.state.clock.nowMs());
     if (status === 'active' && org !== undefined && !visibleIn(p, this.state.ensureOrg(org).accountId)) return 'wrongOrg';
+    if (status === 'active' && globalRetired(p, this.state.clock.nowMs())) return 'retired';
     return status;
   }
 

@@ -1,4 +1,5 @@
-// List PATs: filter, sort, and page with opaque keyset continuation tokens.
+// List PATs: filter, sort, and page. The continuation token is a row offset (variant displayNameOffset, the
+// Server 2022 code: rows shift when PATs are created or revoked between pages) or an opaque keyset token.
 import { createHash } from 'crypto';
 import { EmuRequest, EmuResponse, jsonResponse, queryParam, typedError } from './http';
 import { PatInternal, patStatus, toApiPat, visibleIn } from './patStore';
@@ -67,12 +68,13 @@ function decodeToken(token: string): { h: string; k: Key } | undefined {
 }
 
 export function listPats(state: State, req: EmuRequest, org: OrgRecord, userId: string): EmuResponse {
+  const offsetTokens = state.variant.listOrder === 'displayNameOffset';
   const filter = enumParam<Filter>(req, 'displayFilterOption', FILTERS, 'active');
   if (typeof filter !== 'string') return filter;
-  const sortBy = enumParam<SortBy>(req, 'sortByOption', SORTS, 'displayDate');
+  const sortBy = enumParam<SortBy>(req, 'sortByOption', SORTS, offsetTokens ? 'displayName' : 'displayDate');
   if (typeof sortBy !== 'string') return sortBy;
   const ascRaw = queryParam(req, 'isSortAscending');
-  let asc = DEFAULT_ASCENDING;
+  let asc = offsetTokens ? true : DEFAULT_ASCENDING;
   if (ascRaw !== undefined && ascRaw !== '') {
     if (!/^(true|false)$/i.test(ascRaw)) return badArgument(`The value '${ascRaw}' is not valid for isSortAscending: use true or false.`);
     asc = ascRaw.toLowerCase() === 'true';
@@ -85,8 +87,9 @@ export function listPats(state: State, req: EmuRequest, org: OrgRecord, userId: 
     top = Math.min(Number(topRaw), MAX_TOP);
   }
   const nowMs = state.clock.nowMs();
-  const hash = optionsHash(userId, org, filter, sortBy, asc);
   const tokenRaw = queryParam(req, 'continuationToken');
+  if (offsetTokens) return offsetPage(state, org, userId, { filter, sortBy, asc, top, nowMs }, tokenRaw);
+  const hash = optionsHash(userId, org, filter, sortBy, asc);
   let after: Key | undefined;
   if (tokenRaw !== undefined && tokenRaw !== '') {
     const decoded = decodeToken(tokenRaw);
@@ -112,4 +115,28 @@ export function listPats(state: State, req: EmuRequest, org: OrgRecord, userId: 
     continuationToken: more ? encodeToken(hash, page[page.length - 1].key) : '',
     patTokens: page.map((r) => toApiPat(r.pat, false)),
   });
+}
+
+/** A page by row offset: the token is the number of rows already returned. */
+function offsetPage(
+  state: State,
+  org: OrgRecord,
+  userId: string,
+  o: { filter: Filter; sortBy: SortBy; asc: boolean; top: number; nowMs: number },
+  tokenRaw: string | undefined,
+): EmuResponse {
+  let start = 0;
+  if (tokenRaw !== undefined && tokenRaw !== '') {
+    if (!/^\d{1,9}$/.test(tokenRaw)) return badArgument('The continuation token is not valid.');
+    start = Number(tokenRaw);
+  }
+  const dir = o.asc ? 1 : -1;
+  const rows = state.pats
+    .forUser(userId)
+    .filter((pat) => visibleIn(pat, org.accountId) && (o.filter === 'all' || patStatus(pat, o.nowMs) === o.filter))
+    .map((pat) => ({ pat, key: keyOf(pat, o.sortBy, o.nowMs) }))
+    .sort((a, b) => dir * compareKeys(a.key, b.key));
+  const page = rows.slice(start, start + o.top);
+  const more = rows.length > start + o.top;
+  return jsonResponse(200, { continuationToken: more ? String(start + o.top) : '', patTokens: page.map((r) => toApiPat(r.pat, false)) });
 }

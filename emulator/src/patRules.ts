@@ -75,8 +75,10 @@ export const KNOWN_PAT_SCOPES: ReadonlySet<string> = new Set(
 );
 
 export const MAX_DISPLAY_NAME = 256;
-/** Global PAT creation stops on this date (UTC). */
-export const GLOBAL_PAT_CUTOFF_MS = Date.UTC(2026, 11, 1);
+/** Creating or regenerating a global PAT is refused from this date (UTC): Azure DevOps release notes, sprint 270. */
+export const GLOBAL_PAT_CUTOFF_MS = Date.UTC(2026, 2, 15);
+/** Every global PAT stops working on this date (UTC): the announcement of the retirement of global PATs. */
+export const GLOBAL_PAT_RETIRED_MS = Date.UTC(2026, 11, 1);
 const DAY_MS = 24 * 3600 * 1000;
 
 export type PatError =
@@ -86,6 +88,7 @@ export type PatError =
   | 'invalidScope'
   | 'invalidAuthorizationId'
   | 'authorizationNotFound'
+  | 'tokenNotFound'
   | 'globalPatPolicyViolation'
   | 'fullScopePatPolicyViolation'
   | 'disablePatCreationPolicyViolation'
@@ -99,6 +102,7 @@ export const PAT_ERROR_TEXT: Record<PatError, string> = {
   invalidScope: 'The scope is empty or names a scope that does not exist.',
   invalidAuthorizationId: 'An authorizationId is required to identify the personal access token.',
   authorizationNotFound: 'No personal access token with this authorizationId exists for the calling user in this organization.',
+  tokenNotFound: 'The personal access token was not found.',
   globalPatPolicyViolation: 'A policy of your organization does not allow personal access tokens for all accessible organizations.',
   fullScopePatPolicyViolation: 'A policy of your organization does not allow full-scoped (app_token) personal access tokens.',
   disablePatCreationPolicyViolation: 'Your organization has turned off the creation of personal access tokens.',
@@ -116,14 +120,15 @@ export function checkDisplayName(value: unknown): Checked<string> {
   return { ok: true, value };
 }
 
-export function checkScope(value: unknown, policy: PatPolicy): Checked<string> {
+/** Scope items as sent (whitespace-separated); the caller stores them as its variant says (variant.ts). */
+export function checkScope(value: unknown, policy: PatPolicy): Checked<string[]> {
   if (typeof value !== 'string' || value.trim() === '') return { ok: false, error: 'invalidScope' };
   const parts = value.trim().split(/\s+/);
   if (!parts.every((p) => KNOWN_PAT_SCOPES.has(p.toLowerCase()))) return { ok: false, error: 'invalidScope' };
   if (policy.blockFullScopePats && parts.some((p) => p.toLowerCase() === 'app_token')) {
     return { ok: false, error: 'fullScopePatPolicyViolation' };
   }
-  return { ok: true, value: parts.join(' ') };
+  return { ok: true, value: parts };
 }
 
 /**
@@ -146,7 +151,7 @@ export function checkAllOrgs(value: unknown): boolean | undefined | 'invalid' {
   return 'invalid';
 }
 
-/** Making a PAT global: blocked after the cut-off date, and by the global PAT policy. */
+/** Making a PAT global: blocked from the cut-off date, and by the global PAT policy before it. */
 export function checkGlobal(nowMs: number, policy: PatPolicy): PatError | undefined {
   if (nowMs >= GLOBAL_PAT_CUTOFF_MS) return 'globalPATCreationBlocked';
   if (policy.blockGlobalPats) return 'globalPatPolicyViolation';

@@ -1,5 +1,6 @@
 // PAT storage: indexes by id, user and secret, plus the API's view of a PAT.
 import { formatApiDate } from './clock';
+import { GLOBAL_PAT_RETIRED_MS } from './patRules';
 import type { PatRecord, PatStatus } from './types';
 
 export interface PatInternal {
@@ -59,6 +60,11 @@ export class PatStore {
 export function patStatus(pat: PatInternal, nowMs: number): PatStatus {
   if (pat.revoked) return 'revoked';
   return pat.validToMs < nowMs ? 'expired' : 'active';
+}
+
+/** Global PATs stop working on 2026-12-01 (retirement announcement); they are still listed (an assumption). */
+export function globalRetired(pat: PatInternal, nowMs: number): boolean {
+  return pat.targetAccounts === null && nowMs >= GLOBAL_PAT_RETIRED_MS;
 }
 
 /** A PAT visible from an organization: global, or targeted at that organization's account. */

@@ -1,6 +1,6 @@
 // The PAT lifecycle API: /{org}/_apis/tokens/pats (List, Get, Create, Update, Revoke).
 import { ApiVersion, badVersion, missingVersion, parseVersion, requestedVersion, versionNumber, versionOutOfRange } from './apiVersion';
-import { AdoCaller, authenticateAdo, hasScope } from './adoAuth';
+import { AdoCaller, authenticateAdo, hasScope, signInAnswer } from './adoAuth';
 import { roundToStoredPrecision } from './clock';
 import { EmuRequest, EmuResponse, emptyResponse, isObject, jsonResponse, parseJson, queryParam, typedError } from './http';
 import { listPats } from './patList';
@@ -8,6 +8,7 @@ import { checkAllOrgs, checkDisplayName, checkGlobal, checkScope, checkValidTo, 
 import { PatInternal, patStatus, toApiPat, visibleIn } from './patStore';
 import { isGuid, newGuid, newPatSecrets } from './random';
 import { OrgRecord, State } from './state';
+import { htmlEncode, storeScopes } from './variant';
 
 const PATS_RE = /^\/([^/]+)\/_apis\/tokens\/pats\/?$/i;
 const SUPPORTED = [61, 70, 71, 72];
@@ -31,7 +32,9 @@ export function handlePats(state: State, req: EmuRequest, orgName: string): EmuR
   if (!auth.ok) return auth.response;
   const caller = auth.caller;
   if (caller.kind !== 'user' || !caller.userId) {
-    return typedError(401, 'ServicePrincipalNotAllowedException', 'Service principals are not allowed to perform this action.', {
+    // FIELD-NOTES / MicrosoftDocs/azure-devops-docs#13661: a 302 to _signin, or a 403 with this message.
+    if (state.variant.servicePrincipal === 'redirect') return signInAnswer(state, req, '302');
+    return typedError(403, 'ServicePrincipalNotAllowedException', 'Service principals are not allowed to perform this action.', {
       namespace: 'Microsoft.VisualStudio.Services.DelegatedAuthorization',
       assembly: 'Microsoft.VisualStudio.Services.DelegatedAuthorization',
     });
@@ -74,9 +77,13 @@ function checkVersion(req: EmuRequest): ApiVersion | EmuResponse {
   return v;
 }
 
+/**
+ * Since sprint 257 the PAT API takes the delegated scopes vso.pats (read) and vso.pats_manage (manage) only; the
+ * broad user_impersonation no longer suffices (release notes; tokens 7.2 spec, EntraOAuth per operation).
+ */
 function checkCallerScope(caller: AdoCaller, write: boolean): EmuResponse | undefined {
   const needed = write ? ['vso.pats_manage'] : ['vso.pats', 'vso.pats_manage'];
-  if (hasScope(caller, needed)) return undefined;
+  if (hasScope(caller, needed, false)) return undefined;
   return typedError(
     401,
     'UnauthorizedRequestException',
@@ -85,11 +92,30 @@ function checkCallerScope(caller: AdoCaller, write: boolean): EmuResponse | unde
   );
 }
 
-/** A patTokenError answer: HTTP 200 or 400 depending on the errorStyle policy. Message only from 7.2 on. */
+/** A patTokenError answer: HTTP 200 or 400 as the variant says. Message only from 7.2 on. */
 function patError(c: Call, error: PatError): EmuResponse {
   const body: Record<string, unknown> = { patToken: null, patTokenError: error };
   if (versionNumber(c.version) >= 72) body.patTokenErrorMessage = PAT_ERROR_TEXT[error];
-  return jsonResponse(c.state.policy.errorStyle === 'http400' ? 400 : 200, body);
+  return jsonResponse(c.state.variant.errorStyle === 'http400' ? 400 : 200, body);
+}
+
+/** No PAT of the caller's with this id: the variant's answer. */
+function notFound(c: Call, id: string): EmuResponse {
+  const style = c.state.variant.unknownId;
+  if (style === 'http404') return sessionTokenNotFound(id);
+  return patError(c, style);
+}
+
+function sessionTokenNotFound(id: string): EmuResponse {
+  return typedError(404, 'SessionTokenNotFoundException', `No personal access token with authorizationId ${id} exists for the calling user.`, {
+    namespace: 'Microsoft.VisualStudio.Services.DelegatedAuthorization',
+    assembly: 'Microsoft.VisualStudio.Services.DelegatedAuthorization',
+  });
+}
+
+/** A display name as the variant stores it. */
+export function storeName(state: State, name: string): string {
+  return state.variant.names === 'htmlEncoded' ? htmlEncode(name) : name;
 }
 
 function patResult(c: Call, pat: PatInternal, withToken: boolean): EmuResponse {
@@ -129,7 +155,7 @@ function getPat(c: Call): EmuResponse {
   const raw = queryParam(c.req, 'authorizationId') ?? '';
   if (!isGuid(raw)) return malformedId(raw);
   const pat = findOwn(c, raw);
-  if (!pat || pat.revoked) return patError(c, 'authorizationNotFound');
+  if (!pat || (pat.revoked && c.state.variant.revokedGet === 'notFound')) return notFound(c, raw);
   return patResult(c, pat, false);
 }
 
@@ -157,8 +183,8 @@ function createPat(c: Call): EmuResponse {
     authorizationId: newGuid(),
     userId: c.userId,
     orgName: c.org.name,
-    displayName: name.value,
-    scope: scope.value,
+    displayName: storeName(state, name.value),
+    scope: storeScopes(scope.value, state.variant),
     validFromMs: roundToStoredPrecision(nowMs),
     validToMs: validTo.value,
     allOrgs: allOrgs === true,
@@ -181,7 +207,8 @@ function updatePat(c: Call): EmuResponse {
   }
   if (typeof idRaw !== 'string' || !isGuid(idRaw)) return malformedId(typeof idRaw === 'string' ? idRaw : JSON.stringify(idRaw));
   const pat = findOwn(c, idRaw);
-  if (!pat || pat.revoked) return patError(c, 'authorizationNotFound');
+  // "only valid, unrevoked tokens" can be updated (spec): a revoked PAT is not found here.
+  if (!pat || pat.revoked) return notFound(c, idRaw);
   const nowMs = state.clock.nowMs();
   if (patStatus(pat, nowMs) === 'expired') return patError(c, 'expiredPatCannotBeExtended');
   const policy = state.policy;
@@ -189,12 +216,12 @@ function updatePat(c: Call): EmuResponse {
   if (body.displayName !== undefined && body.displayName !== null) {
     const name = checkDisplayName(body.displayName);
     if (!name.ok) return patError(c, name.error);
-    changes.displayName = name.value;
+    changes.displayName = storeName(state, name.value);
   }
   if (body.scope !== undefined && body.scope !== null) {
     const scope = checkScope(body.scope, policy);
     if (!scope.ok) return patError(c, scope.error);
-    changes.scope = scope.value;
+    changes.scope = storeScopes(scope.value, state.variant);
   }
   if (body.validTo !== undefined && body.validTo !== null) {
     const validTo = checkValidTo(body.validTo, nowMs, policy, pat.validFromMs);
@@ -216,19 +243,14 @@ function updatePat(c: Call): EmuResponse {
 }
 
 /**
- * Revoke answers 204 with no body, also for a PAT that is already revoked. The contract gives Revoke no
- * result body, so an unknown id (or another user's PAT) is a 404 typed error rather than a patTokenError.
+ * Revoke answers 204 with no body (recorded example). The contract gives Revoke no result body, so an unknown id
+ * (or another user's PAT) is a 404 typed error. An already revoked PAT: an error or 204, as the variant says.
  */
 function revokePat(c: Call): EmuResponse {
   const raw = queryParam(c.req, 'authorizationId') ?? '';
   if (!isGuid(raw)) return malformedId(raw);
   const pat = findOwn(c, raw);
-  if (!pat) {
-    return typedError(404, 'SessionTokenNotFoundException', `No personal access token with authorizationId ${raw} exists for the calling user.`, {
-      namespace: 'Microsoft.VisualStudio.Services.DelegatedAuthorization',
-      assembly: 'Microsoft.VisualStudio.Services.DelegatedAuthorization',
-    });
-  }
+  if (!pat || (pat.revoked && c.state.variant.revokeRevoked === 'error')) return sessionTokenNotFound(raw);
   pat.revoked = true;
   return emptyResponse(204);
 }

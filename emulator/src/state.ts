@@ -3,6 +3,7 @@ import { Clock } from './clock';
 import { PatStore } from './patStore';
 import { newGuid, newRefreshToken, randomBase64url } from './random';
 import { VariableGroupStore } from './variableGroupStore';
+import { defaultVariant, type ServiceVariant } from './variant';
 import type { AppOptions, AppRecord, IssueRefreshTokenOptions, PatPolicy, TenantRecord, UserOptions, UserRecord } from './types';
 
 export const ADO_RESOURCE = '499b84ac-1321-427f-aa17-267ca6975798';
@@ -67,7 +68,7 @@ export interface OrgRecord {
 }
 
 export function defaultPolicy(): PatPolicy {
-  return { blockGlobalPats: false, blockFullScopePats: false, disablePatCreation: false, errorStyle: 'ok200' };
+  return { blockGlobalPats: false, blockFullScopePats: false, disablePatCreation: false };
 }
 
 export class State {
@@ -83,6 +84,8 @@ export class State {
   readonly orgs = new Map<string, OrgRecord>();
   interactiveUserId: string | undefined;
   policy: PatPolicy = defaultPolicy();
+  /** How the service answers where the sources leave it open (variant.ts). */
+  variant: ServiceVariant = defaultVariant();
   readonly pats = new PatStore();
   readonly groups = new VariableGroupStore();
 

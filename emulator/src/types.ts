@@ -132,8 +132,6 @@ export interface DemoSeed {
   variableGroupId: number;
 }
 
-export type PatErrorStyle = 'ok200' | 'http400';
-
 export interface RateLimitPolicy {
   maxRequests: number;
   perSeconds: number;
@@ -144,7 +142,6 @@ export interface PatPolicy {
   blockGlobalPats: boolean;
   blockFullScopePats: boolean;
   disablePatCreation: boolean;
-  errorStyle: PatErrorStyle;
   rateLimit?: RateLimitPolicy;
 }
 
@@ -232,7 +229,8 @@ export interface FaultHandle {
   remove(): void;
 }
 
-export type CheckPatResult = PatStatus | 'unknown' | 'wrongOrg';
+/** `retired`: a global PAT after 2026-12-01. */
+export type CheckPatResult = PatStatus | 'unknown' | 'wrongOrg' | 'retired';
 
 export interface AuthorityMetadata {
   token_endpoint: string;

@@ -83,6 +83,11 @@ export class VariableGroupStore {
     return group;
   }
 
+  /** A group by id anywhere in the organization (the organization-level routes). */
+  inOrg(org: string, id: number): GroupInternal | undefined {
+    return this.groups.find((g) => g.orgName.toLowerCase() === org.toLowerCase() && g.id === id);
+  }
+
   inProject(org: string, project: ProjectRecord): GroupInternal[] {
     return this.groups.filter((g) => g.orgName.toLowerCase() === org.toLowerCase() && g.project.id === project.id);
   }

@@ -1,4 +1,6 @@
-// Variable groups: GET list / GET one / PUT (replaces the whole variable set).
+// Variable groups: GET list / GET one (project routes), PUT (replaces the whole variable set) on the documented
+// organization-level route (distributedTask 7.1 Variablegroups_Update) and, as the variant says, the project-level
+// route of the 4.1 recorded example.
 import { AdoCaller, authenticateAdo, hasScope } from './adoAuth';
 import { badVersion, missingVersion, parseVersion, requestedVersion, versionNumber, versionOutOfRange } from './apiVersion';
 import { EmuRequest, EmuResponse, isObject, jsonResponse, parseJson, queryParam, typedError } from './http';
@@ -7,10 +9,11 @@ import { GroupInternal, ProjectRecord, StoredVariable, toApiGroup } from './vari
 
 const COLLECTION_RE = /^\/([^/]+)\/([^/]+)\/_apis\/distributedtask\/variablegroups\/?$/i;
 const ITEM_RE = /^\/([^/]+)\/([^/]+)\/_apis\/distributedtask\/variablegroups\/([^/]+)\/?$/i;
+const ORG_ITEM_RE = /^\/([^/]+)\/_apis\/distributedtask\/variablegroups\/([^/]+)\/?$/i;
 const DT_NS = { namespace: 'Microsoft.TeamFoundation.DistributedTask.WebApi', assembly: 'Microsoft.TeamFoundation.DistributedTask.WebApi' };
 
 export function isVariableGroupPath(path: string): boolean {
-  return COLLECTION_RE.test(path) || ITEM_RE.test(path);
+  return COLLECTION_RE.test(path) || ITEM_RE.test(path) || ORG_ITEM_RE.test(path);
 }
 
 function checkVersion(req: EmuRequest): EmuResponse | undefined {
@@ -34,7 +37,20 @@ function wildcardMatch(pattern: string, value: string): boolean {
   return re.test(value);
 }
 
+/** Scopes per method (distributedTask 7.1 spec): reads take _read/_write/_manage; the update takes _manage only. */
+function scopeRefusal(caller: AdoCaller, write: boolean): EmuResponse | undefined {
+  const accepted = write ? ['vso.variablegroups_manage'] : ['vso.variablegroups_read', 'vso.variablegroups_write', 'vso.variablegroups_manage'];
+  if (hasScope(caller, accepted)) return undefined;
+  return typedError(
+    401,
+    'UnauthorizedRequestException',
+    `TF400813: The user '${caller.id}' is not authorized to access this resource. The credential lacks the scope ${accepted[0]}.`,
+  );
+}
+
 export function handleVariableGroups(state: State, req: EmuRequest): EmuResponse {
+  const orgItem = ORG_ITEM_RE.exec(req.path);
+  if (orgItem) return handleOrgItem(state, req, decodeURIComponent(orgItem[1]), decodeURIComponent(orgItem[2]));
   const item = ITEM_RE.exec(req.path);
   const m = item ?? COLLECTION_RE.exec(req.path);
   if (!m) return typedError(404, 'VssResourceNotFoundException', 'Not found.');
@@ -44,17 +60,8 @@ export function handleVariableGroups(state: State, req: EmuRequest): EmuResponse
   if (!auth.ok) return auth.response;
   const versionError = checkVersion(req);
   if (versionError) return versionError;
-  const write = req.method !== 'GET';
-  const accepted = write
-    ? ['vso.variablegroups_write', 'vso.variablegroups_manage']
-    : ['vso.variablegroups_read', 'vso.variablegroups_write', 'vso.variablegroups_manage'];
-  if (!hasScope(auth.caller, accepted)) {
-    return typedError(
-      401,
-      'UnauthorizedRequestException',
-      `TF400813: The user '${auth.caller.id}' is not authorized to access this resource. The credential lacks the scope ${accepted[0]}.`,
-    );
-  }
+  const refused = scopeRefusal(auth.caller, req.method !== 'GET');
+  if (refused) return refused;
   const projectSegment = decodeURIComponent(m[2]);
   const project = state.groups.findProject(orgName, projectSegment);
   if (!project)
@@ -73,8 +80,30 @@ export function handleVariableGroups(state: State, req: EmuRequest): EmuResponse
     return typedError(404, 'VariableGroupNotFoundException', `Variable group with id ${idText} does not exist or you do not have access to it.`, DT_NS);
   }
   if (req.method === 'GET') return jsonResponse(200, toApiGroup(group));
-  if (req.method === 'PUT') return putGroup(state, req, auth.caller, project, group);
+  if (req.method === 'PUT') {
+    if (state.variant.variableGroupProjectPut === 'refused') {
+      return typedError(404, 'VssResourceNotFoundException', 'The project-level variable group update is not a route of this API version.', DT_NS);
+    }
+    return putGroup(state, req, auth.caller, project, group, false);
+  }
   return typedError(405, 'VssResourceNotFoundException', `The ${req.method} method is not supported here by this emulator.`);
+}
+
+/** `{org}/_apis/distributedtask/variablegroups/{id}`: only PUT (the update) is played here. */
+function handleOrgItem(state: State, req: EmuRequest, orgName: string, idText: string): EmuResponse {
+  const org = state.ensureOrg(orgName);
+  const auth = authenticateAdo(state, req, org, true);
+  if (!auth.ok) return auth.response;
+  const versionError = checkVersion(req);
+  if (versionError) return versionError;
+  if (req.method !== 'PUT') return typedError(405, 'VssResourceNotFoundException', `The ${req.method} method is not supported here by this emulator.`);
+  const refused = scopeRefusal(auth.caller, true);
+  if (refused) return refused;
+  const group = /^\d+$/.test(idText) ? state.groups.inOrg(orgName, Number(idText)) : undefined;
+  if (!group) {
+    return typedError(404, 'VariableGroupNotFoundException', `Variable group with id ${idText} does not exist or you do not have access to it.`, DT_NS);
+  }
+  return putGroup(state, req, auth.caller, group.project, group, true);
 }
 
 function isAdministrator(caller: AdoCaller, group: GroupInternal): boolean {
@@ -91,7 +120,7 @@ function argumentError(message: string): EmuResponse {
  * PUT replaces the group. Variables absent from the body are deleted. `isSecret: true` with a null value keeps
  * the stored value of the variable of that name (any case); with a string it sets a new secret value.
  */
-function putGroup(state: State, req: EmuRequest, caller: AdoCaller, project: ProjectRecord, group: GroupInternal): EmuResponse {
+function putGroup(state: State, req: EmuRequest, caller: AdoCaller, project: ProjectRecord, group: GroupInternal, orgRoute: boolean): EmuResponse {
   if (!isAdministrator(caller, group)) {
     return typedError(
       403,
@@ -111,6 +140,11 @@ function putGroup(state: State, req: EmuRequest, caller: AdoCaller, project: Pro
     !Array.isArray(body.variableGroupProjectReferences)
   ) {
     return argumentError('variableGroupProjectReferences must be an array.');
+  }
+  // The organization-level update names the projects the group belongs to (VariableGroupParameters); a body
+  // without this group's project cannot say which project's group it changes (the 400 is an assumption).
+  if (orgRoute && !namesProject(body.variableGroupProjectReferences, project)) {
+    return argumentError(`variableGroupProjectReferences must name the project '${project.name}' that variable group ${group.id} belongs to.`);
   }
   const clash = state.groups.inProject(group.orgName, project).find((g) => g.id !== group.id && g.name.toLowerCase() === String(body.name).toLowerCase());
   if (clash) return typedError(400, 'VariableGroupExistsException', `A variable group named '${String(body.name)}' already exists in this project.`, DT_NS);
@@ -141,4 +175,13 @@ function findVariable(group: GroupInternal, name: string): StoredVariable | unde
   const lower = name.toLowerCase();
   for (const [k, v] of group.variables) if (k.toLowerCase() === lower) return v;
   return undefined;
+}
+
+function namesProject(refs: unknown, project: ProjectRecord): boolean {
+  if (!Array.isArray(refs)) return false;
+  return refs.some((r) => {
+    if (!isObject(r) || !isObject(r.projectReference)) return false;
+    const { id, name } = r.projectReference;
+    return (typeof id === 'string' && id.toLowerCase() === project.id) || (typeof name === 'string' && name.toLowerCase() === project.name.toLowerCase());
+  });
 }

@@ -74,11 +74,18 @@ describe('emulator: PAT lifecycle API', function () {
       const tok = await call(emu, 'POST', `/${w.tenantId}/oauth2/v2.0/token`, {
         form: { grant_type: 'client_credentials', client_id: conf, client_secret: 'pw', scope: '499b84ac-1321-427f-aa17-267ca6975798/.default' },
       });
-      const app = await call(emu, 'GET', `${base()}?${V72}`, { headers: bearer(String(tok.json().access_token)) });
-      assert.strictEqual(app.status, 401);
-      assert.strictEqual(app.json().message, 'Service principals are not allowed to perform this action.');
+      const appToken = bearer(String(tok.json().access_token));
+      const app = await call(emu, 'GET', `${base()}?${V72}`, { headers: appToken });
+      assert.strictEqual(app.status, 302, 'server2022: a service principal is sent to sign in');
+      assert.match(String(app.headers.location), /\/_signin\?/);
+      emu.setVariant({ servicePrincipal: 'forbidden' });
+      const forbidden = await call(emu, 'GET', `${base()}?${V72}`, { headers: appToken });
+      assert.strictEqual(forbidden.status, 403);
+      assert.strictEqual(forbidden.json().message, 'Service principals are not allowed to perform this action.');
+      const broad = emu.issueAccessToken({ tenantId: w.tenantId, clientId: w.clientId, userId: w.userId, scopes: 'user_impersonation' });
+      assert.strictEqual((await call(emu, 'GET', `${base()}?${V72}`, { headers: bearer(broad) })).status, 401, 'user_impersonation no longer suffices');
       const job = await call(emu, 'GET', `${base()}?${V72}`, { headers: bearer(emu.issueJobToken(w.org)) });
-      assert.strictEqual(job.status, 401);
+      assert.strictEqual(job.status, 403, 'the build identity is not a user either');
       const readOnly = emu.issueAccessToken({ tenantId: w.tenantId, clientId: w.clientId, userId: w.userId, scopes: 'vso.pats' });
       assert.strictEqual((await call(emu, 'GET', `${base()}?${V72}`, { headers: bearer(readOnly) })).status, 200);
       assert.strictEqual((await call(emu, 'POST', `${base()}?${V72}`, { headers: bearer(readOnly), json: {} })).status, 401);
@@ -120,7 +127,7 @@ describe('emulator: PAT lifecycle API', function () {
       assert.strictEqual(emu.findPat(pat.authorizationId)?.token, pat.token);
       assert.strictEqual(emu.checkPat(pat.token, w.org), 'active');
       const global = (await create({ displayName: 'g', allOrgs: true })).json<Result>();
-      assert.strictEqual(global.patToken?.targetAccounts, null);
+      assert.strictEqual(global.patTokenError, 'globalPATCreationBlocked', 'no global PAT after 2026-03-15');
     });
 
     it('validates create requests', async () => {
@@ -143,15 +150,25 @@ describe('emulator: PAT lifecycle API', function () {
       assert.strictEqual(clamped.patTokenError, 'none');
       assert.strictEqual(clamped.patToken?.validTo, '2026-07-01T12:00:00Z');
       emu.setPolicy({ blockGlobalPats: true, blockFullScopePats: true });
+      emu.setNow('2026-03-14T23:59:00Z');
       assert.strictEqual((await create({ displayName: 'g', allOrgs: true })).json<Result>().patTokenError, 'globalPatPolicyViolation');
+      emu.setNow('2026-06-01T12:00:00Z');
       assert.strictEqual((await create({ displayName: 'f', scope: 'app_token' })).json<Result>().patTokenError, 'fullScopePatPolicyViolation');
       emu.setPolicy({ disablePatCreation: true });
       assert.strictEqual((await create({ displayName: 'd' })).json<Result>().patTokenError, 'disablePatCreationPolicyViolation');
       emu.reset();
-      emu.setNow('2026-12-01T00:00:00Z');
+      emu.setNow('2026-03-15T00:00:00Z');
       w = makeWorld(emu);
-      const late = await create({ displayName: 'g', allOrgs: true, validTo: '2027-01-01T00:00:00Z' });
+      const late = await create({ displayName: 'g', allOrgs: true, validTo: '2026-05-01T00:00:00Z' });
       assert.strictEqual(late.json<Result>().patTokenError, 'globalPATCreationBlocked');
+      emu.setNow('2026-03-14T00:00:00Z');
+      const [before] = emu.seedPats(w.userId, w.org, [{ displayName: 'old-global', allOrgs: true, validTo: '2027-01-01T00:00:00Z' }]);
+      assert.strictEqual(emu.checkPat(before.token, w.org), 'active');
+      emu.setNow('2026-12-01T00:00:00Z');
+      w = { ...w, accessToken: emu.issueAccessToken({ tenantId: w.tenantId, clientId: w.clientId, userId: w.userId }) };
+      assert.strictEqual(emu.checkPat(before.token, w.org), 'retired', 'global PATs stop working on 2026-12-01');
+      const listed = (await pats('GET', V72)).json<Page>().patTokens.map((p) => p.displayName);
+      assert.ok(listed.includes('old-global'), 'still listed');
     });
 
     it('switches error style and adds patTokenErrorMessage only from 7.2', async () => {
@@ -161,7 +178,7 @@ describe('emulator: PAT lifecycle API', function () {
       assert.strictEqual(ok200.json<Result>().patToken, null);
       const old = await create({ displayName: '' }, V71);
       assert.deepStrictEqual(Object.keys(old.json()), ['patToken', 'patTokenError']);
-      emu.setPolicy({ errorStyle: 'http400' });
+      emu.setVariant({ errorStyle: 'http400' });
       const http400 = await create({ displayName: '' });
       assert.strictEqual(http400.status, 400);
       assert.strictEqual(http400.json<Result>().patTokenError, 'displayNameRequired');
@@ -181,31 +198,72 @@ describe('emulator: PAT lifecycle API', function () {
       const [expired] = emu.seedPats(w.userId, w.org, [{ displayName: 'old', validFrom: '2026-01-01T00:00:00Z', validTo: '2026-02-01T00:00:00Z' }]);
       const ext = await pats('PUT', V72, { json: { authorizationId: expired.authorizationId, validTo: '2026-09-01T00:00:00Z' } });
       assert.strictEqual(ext.json<Result>().patTokenError, 'expiredPatCannotBeExtended');
-      const unknown = await pats('PUT', V72, { json: { authorizationId: '0f0f0f0f-0000-4000-8000-000000000000', displayName: 'x' } });
-      assert.strictEqual(unknown.json<Result>().patTokenError, 'authorizationNotFound');
+      const unknownId = '0f0f0f0f-0000-4000-8000-000000000000';
+      const unknown = await pats('PUT', V72, { json: { authorizationId: unknownId, displayName: 'x' } });
+      assert.strictEqual(unknown.json<Result>().patTokenError, 'tokenNotFound');
 
       const del = await pats('DELETE', `${V72}&authorizationId=${pat.authorizationId}`);
       assert.strictEqual(del.status, 204);
       assert.strictEqual(del.text, '');
-      assert.strictEqual((await pats('DELETE', `${V72}&authorizationId=${pat.authorizationId}`)).status, 204);
-      assert.strictEqual((await pats('DELETE', `${V72}&authorizationId=0f0f0f0f-0000-4000-8000-000000000000`)).status, 404);
+      assert.strictEqual((await pats('DELETE', `${V72}&authorizationId=${pat.authorizationId}`)).status, 404, 'server2022: revoking a revoked PAT is an error');
+      assert.strictEqual((await pats('DELETE', `${V72}&authorizationId=${unknownId}`)).status, 404);
       assert.strictEqual((await pats('DELETE', `${V72}&authorizationId=nope`)).status, 400);
-      assert.strictEqual((await pats('GET', `${V72}&authorizationId=${pat.authorizationId}`)).json<Result>().patTokenError, 'authorizationNotFound');
+      const revokedGet = (await pats('GET', `${V72}&authorizationId=${pat.authorizationId}`)).json<Result>();
+      assert.strictEqual(revokedGet.patTokenError, 'none', 'server2022: a revoked PAT is returned');
+      assert.strictEqual(revokedGet.patToken?.authorizationId, pat.authorizationId);
+      assert.deepStrictEqual(Object.keys(revokedGet.patToken ?? {}).sort(), ['authorizationId', 'displayName', 'scope', 'targetAccounts', 'token', 'validFrom', 'validTo'], 'nothing marks it revoked');
       assert.strictEqual((await pats('GET', `${V72}&authorizationId=not-a-guid`)).status, 400);
       const again = await pats('PUT', V72, { json: { authorizationId: pat.authorizationId, displayName: 'zombie' } });
-      assert.strictEqual(again.json<Result>().patTokenError, 'authorizationNotFound');
+      assert.strictEqual(again.json<Result>().patTokenError, 'tokenNotFound', 'only valid, unrevoked PATs can be updated');
       assert.strictEqual(emu.findPat(pat.authorizationId)?.revoked, true);
+
+      emu.useProfile('alternative');
+      assert.strictEqual((await pats('DELETE', `${V72}&authorizationId=${pat.authorizationId}`)).status, 204, 'alternative: revoke is idempotent');
+      const alt = await pats('GET', `${V72}&authorizationId=${pat.authorizationId}`);
+      assert.strictEqual(alt.status, 400, 'alternative: patTokenError in an HTTP 400');
+      assert.strictEqual(alt.json<Result>().patTokenError, 'authorizationNotFound');
+      emu.useProfile('mixed');
+      const mixed = await pats('GET', `${V72}&authorizationId=${unknownId}`);
+      assert.strictEqual(mixed.status, 404, 'mixed: an unknown id is a 404');
+      assert.strictEqual(mixed.json().typeKey, 'SessionTokenNotFoundException');
+    });
+
+    it('server2022 stores scopes lower-cased and sorted and display names HTML-encoded; other profiles as sent', async () => {
+      const made = (await create({ displayName: 'build & <deploy> "x" \'y\' é', scope: 'vso.Work vso.code' })).json<Result>().patToken;
+      assert.strictEqual(made?.displayName, 'build &amp; &lt;deploy&gt; &quot;x&quot; &#39;y&#39; &#233;');
+      assert.strictEqual(made?.scope, 'vso.code vso.work');
+      emu.useProfile('alternative');
+      const plain = (await create({ displayName: 'build & deploy', scope: 'vso.Work vso.code' })).json<Result>().patToken;
+      assert.strictEqual(plain?.displayName, 'build & deploy');
+      assert.strictEqual(plain?.scope, 'vso.Work vso.code');
     });
 
     it("does not show another user's PATs", async () => {
       const other = emu.addUser({ tenantId: w.tenantId }).id;
       const [theirs] = emu.seedPats(other, w.org, [{ displayName: 'theirs' }]);
-      assert.strictEqual((await pats('GET', `${V72}&authorizationId=${theirs.authorizationId}`)).json<Result>().patTokenError, 'authorizationNotFound');
+      assert.strictEqual((await pats('GET', `${V72}&authorizationId=${theirs.authorizationId}`)).json<Result>().patTokenError, 'tokenNotFound');
       assert.strictEqual((await pats('GET', `${V72}&displayFilterOption=all`)).json<Page>().patTokens.length, 0);
     });
   });
 
   describe('list', () => {
+    it('displayNameOffset (server2022): by name with row-offset tokens, so rows shift when a PAT goes between pages', async () => {
+      emu.seedPats(
+        w.userId,
+        w.org,
+        Array.from({ length: 150 }, (_, i) => ({ displayName: `p${String(i).padStart(3, '0')}` })),
+      );
+      const first = (await pats('GET', `${V72}&$top=100`)).json<Page>();
+      assert.strictEqual(first.patTokens[0].displayName, 'p000');
+      assert.strictEqual(first.continuationToken, '100');
+      await pats('DELETE', `${V72}&authorizationId=${first.patTokens[0].authorizationId}`);
+      const second = (await pats('GET', `${V72}&$top=100&continuationToken=100`)).json<Page>();
+      assert.strictEqual(second.patTokens.length, 49);
+      assert.strictEqual(second.patTokens[0].displayName, 'p101', 'p100 moved to the first page and is missed');
+      assert.strictEqual(second.continuationToken, '');
+      assert.strictEqual((await pats('GET', `${V72}&continuationToken=garbage!!`)).status, 400);
+    });
+
     it('seeds 10,000 PATs fast and pages through all of them exactly once', async () => {
       const t0 = Date.now();
       const seeded = emu.seedPats(
@@ -221,7 +279,8 @@ describe('emulator: PAT lifecycle API', function () {
       assert.ok(all.every((p) => p.token === null));
     });
 
-    it('defaults to 20 active PATs newest first, clamps $top to 100 and pages with opaque tokens', async () => {
+    it('newestFirstKeyset: defaults to 20 active PATs newest first, clamps $top to 100 and pages with opaque tokens', async () => {
+      emu.setVariant({ listOrder: 'newestFirstKeyset' });
       emu.seedPats(
         w.userId,
         w.org,
@@ -251,6 +310,8 @@ describe('emulator: PAT lifecycle API', function () {
         { displayName: 'delta', validFrom: '2026-05-04T00:00:00Z', validTo: '2026-09-01T00:00:00Z' },
       ]);
       const names = async (q: string): Promise<string[]> => (await listAll(q)).map((p) => p.displayName);
+      assert.deepStrictEqual(await names(''), ['Bravo', 'delta'], 'server2022: by name, ascending');
+      emu.setVariant({ listOrder: 'newestFirstKeyset' });
       assert.deepStrictEqual(await names(''), ['delta', 'Bravo']);
       assert.deepStrictEqual(await names('displayFilterOption=EXPIRED'), ['alpha']);
       assert.deepStrictEqual(await names('displayFilterOption=revoked'), ['charlie']);

@@ -73,7 +73,7 @@ export class FakePats implements PatsClient {
       scope: request.scope,
       validFrom: this.now().toISOString(),
       validTo: request.validTo,
-      targetAccounts: request.allOrgs ? null : ['38aaa865-2c70-4bf7-a308-0c6539c38c1a'],
+      targetAccounts: ['38aaa865-2c70-4bf7-a308-0c6539c38c1a'],
       token: `secret-${randomUUID()}`,
       revoked: false,
     };

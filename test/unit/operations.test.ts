@@ -81,14 +81,14 @@ describe('operations (fake client)', () => {
     assert.deepEqual(result.issues, []);
   });
 
-  it('rotate by id costs get + create + revoke', async () => {
+  it('rotate by id costs the active list + create + revoke (a GET cannot tell a revoked PAT)', async () => {
     const api = new FakePats(now);
     const seeded = api.seed('svc', 2);
     const { run } = setup({ operation: 'rotate', authorizationId: seeded.authorizationId }, api);
     await run();
     assert.deepEqual(
       api.calls.map((c) => c.split(' ')[0]),
-      ['get', 'create', 'revoke'],
+      ['list', 'create', 'revoke'],
     );
     assert.ok(seeded.revoked);
   });

@@ -32,7 +32,6 @@ describe('parseParameters: valid inputs', () => {
     assert.equal(p.expirySpecified, false);
     assert.equal(p.keepPrevious, 0);
     assert.equal(p.createIfMissing, true);
-    assert.equal(p.allOrgs, false);
     assert.equal(p.requestTimeoutSeconds, 60);
     assert.ok(Object.isFrozen(p));
   });

@@ -78,6 +78,7 @@ function httpLayer(params: TaskParameters): HttpLayer {
 interface GroupAccess {
   collectionUrl: string;
   project: string;
+  projectId?: string;
   jobToken: string;
 }
 
@@ -89,7 +90,7 @@ function groupAccess(params: TaskParameters): GroupAccess | undefined {
   const project = tl.getVariable('System.TeamProject');
   if (!jobToken || !collectionUrl || !project) throw new TaskError(tl.loc('NoJobToken'));
   registerSecret(jobToken);
-  return { collectionUrl, project, jobToken };
+  return { collectionUrl, project, projectId: tl.getVariable('System.TeamProjectId') || undefined, jobToken };
 }
 
 /** What the run did with Entra's new refresh token, for the log and the summary. */
@@ -130,7 +131,7 @@ export async function run(): Promise<void> {
     const persistence =
       access &&
       new SecretPersistence(
-        new VariableGroupsApi(http, access.collectionUrl, access.project, access.jobToken),
+        new VariableGroupsApi(http, access.collectionUrl, access.project, access.jobToken, access.projectId),
         params.variableGroup as string,
         params.refreshTokenVariable,
         params.tokenVariable,

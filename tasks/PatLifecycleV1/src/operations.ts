@@ -6,7 +6,7 @@
 import * as tl from 'azure-pipelines-task-lib/task';
 import { ApiError, TaskError, TransportError } from './errors';
 import type { TaskParameters } from './params';
-import type { DisplayFilterOption, PatCreateRequest, PatsClient, PatToken } from './patsApi';
+import { decodeHtmlEntities, isNotFound, sameScopes, type DisplayFilterOption, type PatCreateRequest, type PatsClient, type PatToken } from './patsApi';
 import { AdaptivePool } from './pool';
 import { neutralize } from './sanitize';
 
@@ -125,7 +125,7 @@ async function create(ctx: Context): Promise<OperationResult> {
     displayName: params.displayName as string,
     scope: params.scope as string,
     validTo: params.validTo.toISOString(),
-    allOrgs: params.allOrgs,
+    allOrgs: false,
   };
   const issues: string[] = [];
   const pat = await createAndDeliver(ctx, request, new Set(), issues);
@@ -142,10 +142,13 @@ async function update(ctx: Context): Promise<OperationResult> {
     displayName: renamed ?? target.displayName,
     scope: params.scope ?? target.scope,
     validTo: params.expirySpecified ? params.validTo.toISOString() : target.validTo,
-    allOrgs: params.allOrgs || target.targetAccounts === null,
+    // Never asks to keep a PAT global: the service refuses to make or regenerate global PATs since 2026-03-15.
+    allOrgs: false as const,
   };
+  const issues: string[] = [];
+  if (target.targetAccounts === null) issues.push(tl.loc('UpdateGlobalToOrg', neutralize(target.displayName), params.organization));
   const updated = await api.update(request);
-  const issues = shortenedWarning(request.validTo, updated, params.expirySpecified);
+  issues.push(...shortenedWarning(request.validTo, updated, params.expirySpecified));
   log.info(tl.loc('Updated', describe(updated, ctx.now())));
   out.pat(updated);
   return { issues, message: tl.loc('UpdateDone', neutralize(updated.displayName), updated.authorizationId), rows: [{ pat: updated, status: 'updated' }] };
@@ -156,14 +159,13 @@ async function revoke(ctx: Context): Promise<OperationResult> {
   const { params, api, log, out } = ctx;
   let targets: PatToken[];
   if (params.authorizationId) {
-    try {
-      targets = [await api.get(params.authorizationId)];
-    } catch (err) {
-      if (!(err instanceof ApiError && err.patTokenError === 'authorizationNotFound')) throw err;
+    const found = await findById(ctx, params.authorizationId);
+    if (!found || found.status === 'revoked') {
       out.tokens([]);
-      const issue = tl.loc('RevokeNothingById', params.authorizationId);
-      return { issues: [issue], message: issue, rows: [] };
+      const issue = found ? tl.loc('RevokeAlreadyRevoked', neutralize(found.pat.displayName), found.pat.authorizationId) : tl.loc('RevokeNothingById', params.authorizationId);
+      return { issues: [issue], message: issue, rows: found ? [{ pat: found.pat, status: 'revoked' }] : [] };
     }
+    targets = [found.pat];
   } else {
     targets = (await listAll(api, 'active')).filter(nameMatcher(params.displayName as string));
   }
@@ -193,7 +195,7 @@ async function rotate(ctx: Context): Promise<OperationResult> {
   let current: PatToken | undefined;
   let siblings: PatToken[];
   if (params.authorizationId) {
-    current = await api.get(params.authorizationId);
+    current = (await existing(ctx, params.authorizationId, 'rotate')).pat;
     siblings = [current];
   } else {
     siblings = (await listAll(api, 'active')).filter(nameMatcher(params.displayName as string));
@@ -207,11 +209,11 @@ async function rotate(ctx: Context): Promise<OperationResult> {
     const expired = (await listAll(api, 'expired')).filter(nameMatcher(name)).sort((a, b) => Date.parse(b.validFrom) - Date.parse(a.validFrom))[0];
     if (expired) {
       log.info(tl.loc('RotateExpired', neutralize(expired.displayName), expired.authorizationId, expired.validTo));
-      const request = {
+      const request: PatCreateRequest = {
         displayName: expired.displayName,
         scope: params.scope ?? expired.scope,
         validTo: params.validTo.toISOString(),
-        allOrgs: params.allOrgs,
+        allOrgs: false,
       };
       const pat = await createAndDeliver(ctx, request, new Set([expired.authorizationId]), issues);
       out.rotated(true);
@@ -230,7 +232,7 @@ async function rotate(ctx: Context): Promise<OperationResult> {
     log.info(tl.loc('RotateCreatingMissing', neutralize(name)));
     const pat = await createAndDeliver(
       ctx,
-      { displayName: name, scope: params.scope, validTo: params.validTo.toISOString(), allOrgs: params.allOrgs },
+      { displayName: name, scope: params.scope, validTo: params.validTo.toISOString(), allOrgs: false },
       new Set(),
       issues,
     );
@@ -258,13 +260,13 @@ async function rotate(ctx: Context): Promise<OperationResult> {
 
   // Older PATs are those with the current one's exact name, even when a pattern selected it.
   siblings = siblings.filter((p) => p.displayName === current.displayName);
-  if (current.targetAccounts === null && !params.allOrgs) issues.push(tl.loc('RotateGlobalToOrg', neutralize(current.displayName), params.organization));
+  if (current.targetAccounts === null) issues.push(tl.loc('RotateGlobalToOrg', neutralize(current.displayName), params.organization));
   log.info(tl.loc('RotateStart', describe(current, now)));
   const request: PatCreateRequest = {
     displayName: current.displayName,
     scope: params.scope ?? current.scope,
     validTo: params.validTo.toISOString(),
-    allOrgs: params.allOrgs,
+    allOrgs: false,
   };
   const fresh = await createAndDeliver(ctx, request, new Set(siblings.map((p) => p.authorizationId)), issues);
   out.rotated(true);
@@ -295,7 +297,6 @@ async function rotate(ctx: Context): Promise<OperationResult> {
  */
 async function createAndDeliver(ctx: Context, request: PatCreateRequest, known: ReadonlySet<string>, issues: string[]): Promise<PatToken & { token: string }> {
   const { api, log, out } = ctx;
-  if (request.allOrgs) issues.push(tl.loc('GlobalPatRetiring'));
   for (let attempt = 1; ; attempt++) {
     const started = ctx.now().getTime();
     let pat: PatToken;
@@ -307,7 +308,7 @@ async function createAndDeliver(ctx: Context, request: PatCreateRequest, known: 
       const orphans = (await listAll(api, 'active')).filter(
         (p) =>
           p.displayName === request.displayName &&
-          p.scope === request.scope &&
+          sameScopes(p.scope, request.scope) &&
           !known.has(p.authorizationId) &&
           Date.parse(p.validFrom) >= started - 10 * 60_000,
       );
@@ -341,39 +342,93 @@ async function createAndDeliver(ctx: Context, request: PatCreateRequest, known: 
   }
 }
 
+/**
+ * Revokes each PAT. A failed DELETE is not taken at its word: the service refuses to revoke a PAT that is already
+ * revoked, so a DELETE retried after a lost answer fails although the PAT is gone. Before reporting a failure, the
+ * active list says whether the PAT is still there.
+ */
 async function revokeAll(ctx: Context, pats: readonly PatToken[]): Promise<{ revoked: PatToken[]; failed: { pat: PatToken; reason: string }[] }> {
   const outcomes = await ctx.pool.run(pats, (pat) => ctx.api.revoke(pat.authorizationId));
   const revoked: PatToken[] = [];
-  const failed: { pat: PatToken; reason: string }[] = [];
+  let failed: { pat: PatToken; reason: string }[] = [];
   outcomes.forEach((o, i) => {
     if (o.status === 'fulfilled') {
       revoked.push(pats[i]);
       ctx.log.info(tl.loc('Revoked', neutralize(pats[i].displayName), pats[i].authorizationId));
     } else failed.push({ pat: pats[i], reason: errorText(o.reason) });
   });
+  const now = ctx.now();
+  if (failed.some((f) => statusOf(f.pat, now) === 'active')) {
+    const active = await listAll(ctx.api, 'active').then(
+      (list) => new Set(list.map((p) => p.authorizationId.toLowerCase())),
+      () => undefined, // the failures stand as reported
+    );
+    if (active) {
+      const gone = failed.filter((f) => statusOf(f.pat, now) === 'active' && !active.has(f.pat.authorizationId.toLowerCase()));
+      for (const { pat } of gone) {
+        revoked.push(pat);
+        ctx.log.info(tl.loc('RevokeConfirmed', neutralize(pat.displayName), pat.authorizationId));
+      }
+      failed = failed.filter((f) => !gone.includes(f));
+    }
+  }
   return { revoked, failed };
 }
 
-/** Every page, following `continuationToken` to the end. */
+/** Pages read at most: 100,000 PATs, far beyond any real account. */
+export const MAX_PAGES = 1000;
+
+/**
+ * Every page, following `continuationToken` to the end. PATs are de-duplicated by id: the service pages by row
+ * offset, so a PAT created or revoked between two pages shifts the rows and one can come twice. A token seen
+ * before, a page with a token but nothing new, or more than MAX_PAGES pages end the listing with an error.
+ */
 export async function listAll(api: PatsClient, filter: DisplayFilterOption): Promise<PatToken[]> {
-  const all: PatToken[] = [];
-  const seen = new Set<string>();
+  const byId = new Map<string, PatToken>();
+  const tokens = new Set<string>();
   let token: string | undefined;
-  do {
+  for (let pages = 1; ; pages++) {
     const page = await api.listPage({ displayFilterOption: filter }, token);
-    all.push(...page.patTokens);
+    const before = byId.size;
+    for (const pat of page.patTokens) if (!byId.has(pat.authorizationId.toLowerCase())) byId.set(pat.authorizationId.toLowerCase(), pat);
     token = page.continuationToken || undefined;
-    if (token !== undefined) {
-      if (seen.has(token)) throw new ApiError(tl.loc('ApiPagingLoop'));
-      seen.add(token);
-    }
-  } while (token !== undefined);
-  return all;
+    if (token === undefined) return [...byId.values()];
+    if (tokens.has(token) || byId.size === before) throw new ApiError(tl.loc('ApiPagingLoop', pages));
+    if (pages >= MAX_PAGES) throw new ApiError(tl.loc('ApiPagingTooLong', MAX_PAGES, byId.size));
+    tokens.add(token);
+  }
+}
+
+/**
+ * The PAT with this id and its real status. A GET does not say whether a PAT is revoked (the service answers a
+ * revoked PAT like any other), so the active list decides; the GET is only asked for PATs not in it.
+ * Undefined when the service has no such PAT (whichever way it says so).
+ */
+async function findById(ctx: Context, id: string): Promise<{ pat: PatToken; status: 'active' | 'expired' | 'revoked' } | undefined> {
+  const lower = id.toLowerCase();
+  const active = (await listAll(ctx.api, 'active')).find((p) => p.authorizationId.toLowerCase() === lower);
+  if (active) return { pat: active, status: 'active' };
+  let pat: PatToken;
+  try {
+    pat = await ctx.api.get(id);
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+  return { pat, status: statusOf(pat, ctx.now()) === 'expired' ? 'expired' : 'revoked' };
+}
+
+/** A PAT selected by id that must exist and not be revoked (get, update, rotate). */
+async function existing(ctx: Context, id: string, operation: string): Promise<{ pat: PatToken; status: 'active' | 'expired' }> {
+  const found = await findById(ctx, id);
+  if (!found) throw new TaskError(tl.loc('PatNotFoundById', id));
+  if (found.status === 'revoked') throw new TaskError(tl.loc('PatRevokedById', neutralize(found.pat.displayName), id, operation));
+  return { pat: found.pat, status: found.status };
 }
 
 async function selectOne(ctx: Context): Promise<PatToken> {
   const { params, api } = ctx;
-  if (params.authorizationId) return api.get(params.authorizationId);
+  if (params.authorizationId) return (await existing(ctx, params.authorizationId, params.operation)).pat;
   const pattern = params.displayName as string;
   const matches = (await listAll(api, 'active')).filter(nameMatcher(pattern));
   if (matches.length === 0) throw new TaskError(tl.loc('NoMatch', neutralize(pattern)));
@@ -384,15 +439,36 @@ async function selectOne(ctx: Context): Promise<PatToken> {
   return matches[0];
 }
 
-/** Exact name, or `*` as a wildcard for any run of characters. Case-sensitive, as Azure DevOps names are. */
+/**
+ * Exact name, or `*` as a wildcard for any run of characters. Case-sensitive, as Azure DevOps names are. Names
+ * are compared decoded (patsApi decodes the service's HTML encoding); a pattern written with entities
+ * (`build &amp; deploy`, as the service shows it) matches too.
+ */
 export function nameMatcher(pattern: string): (pat: PatToken) => boolean {
-  if (!pattern.includes('*')) return (pat) => pat.displayName === pattern;
-  const re = new RegExp(`^${pattern.split('*').map(escapeRegExp).join('.*')}$`, 's');
-  return (pat) => re.test(pat.displayName);
+  const patterns = [...new Set([pattern, decodeHtmlEntities(pattern)])];
+  return (pat) => patterns.some((p) => globMatch(p, pat.displayName));
 }
 
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/**
+ * `*` globbing in linear time, without regular expressions (a pattern like `*a*a*a*a*b` makes a backtracking
+ * matcher take exponential time). The first piece must start the name, the last must end it, and the pieces
+ * between are found left to right: the leftmost match of each is always the best choice for `*` patterns.
+ */
+export function globMatch(pattern: string, name: string): boolean {
+  const pieces = pattern.split('*');
+  if (pieces.length === 1) return pattern === name;
+  const first = pieces[0];
+  const last = pieces[pieces.length - 1];
+  if (name.length < first.length + last.length || !name.startsWith(first) || !name.endsWith(last)) return false;
+  let at = first.length;
+  const end = name.length - last.length;
+  for (const piece of pieces.slice(1, -1)) {
+    if (piece === '') continue;
+    const found = name.indexOf(piece, at);
+    if (found < 0 || found + piece.length > end) return false;
+    at = found + piece.length;
+  }
+  return true;
 }
 
 export function statusOf(pat: PatToken, now: Date): string {

@@ -41,7 +41,6 @@ export interface TaskParameters {
   readonly validTo: Date;
   /** True when the user gave `validTo` or `lifetimeDays` (update keeps the old expiry otherwise). */
   readonly expirySpecified: boolean;
-  readonly allOrgs: boolean;
   readonly rotateWhenExpiringWithinDays?: number;
   readonly keepPrevious: number;
   readonly createIfMissing: boolean;
@@ -100,7 +99,9 @@ export function parseParameters(read: InputReader, now: Date, variable: InputRea
   const lifetimeDays = p.integer('lifetimeDays', 1, MAX_LIFETIME_DAYS);
   const validToInput = p.date('validTo', now);
   if (lifetimeDays !== undefined && validToInput) problems.push(tl.loc('LifetimeAndValidTo'));
-  const allOrgs = p.bool('allOrgs', false);
+  // Global PATs are retired: creating or regenerating one is refused since 2026-03-15, and every global PAT stops
+  // working on 2026-12-01 (Azure DevOps release notes, sprint 270). The input stays for pipelines that set false.
+  if (p.bool('allOrgs', false)) problems.push(tl.loc('AllOrgsRetired'));
   const rotateWhenExpiringWithinDays = p.integer('rotateWhenExpiringWithinDays', 0, MAX_LIFETIME_DAYS);
   const keepPrevious = p.integer('keepPrevious', 0, 100) ?? 0;
   const createIfMissing = p.bool('createIfMissing', true);
@@ -136,7 +137,6 @@ export function parseParameters(read: InputReader, now: Date, variable: InputRea
     scope,
     validTo: validToInput ?? new Date(now.getTime() + days * 86_400_000),
     expirySpecified: validToInput !== undefined || lifetimeDays !== undefined,
-    allOrgs,
     rotateWhenExpiringWithinDays,
     keepPrevious,
     createIfMissing,

@@ -44,7 +44,8 @@ export interface PatCreateRequest {
   displayName: string;
   scope: string;
   validTo: string;
-  allOrgs: boolean;
+  /** Always false: global PATs can no longer be created or regenerated (since 2026-03-15). */
+  allOrgs: false;
 }
 
 export interface PatUpdateRequest extends PatCreateRequest {
@@ -83,7 +84,7 @@ export class PatsApi implements PatsClient {
     if (continuationToken) query.continuationToken = continuationToken;
     const body = await this.call<Partial<PagedPatTokens>>('GET', query, undefined, 'idempotent');
     if (!Array.isArray(body.patTokens)) throw new ApiError(tl.loc('ApiUnexpected', 'list', 'patTokens'));
-    return { patTokens: body.patTokens, continuationToken: typeof body.continuationToken === 'string' ? body.continuationToken : '' };
+    return { patTokens: body.patTokens.map(fromService), continuationToken: typeof body.continuationToken === 'string' ? body.continuationToken : '' };
   }
 
   async get(authorizationId: string): Promise<PatToken> {
@@ -105,7 +106,7 @@ export class PatsApi implements PatsClient {
   private result(body: PatTokenResult, operation: string): PatToken {
     if (body.patTokenError && body.patTokenError !== 'none') throw patTokenError(body);
     if (!body.patToken || typeof body.patToken.authorizationId !== 'string') throw new ApiError(tl.loc('ApiUnexpected', operation, 'patToken'));
-    return body.patToken;
+    return fromService(body.patToken);
   }
 
   private async call<T>(
@@ -123,6 +124,43 @@ export class PatsApi implements PatsClient {
     const response = await this.http.send({ method, url: url.toString(), headers, body: body === undefined ? undefined : JSON.stringify(body), retry });
     return parseAnswer<T>(response, emptyOk);
   }
+}
+
+/**
+ * A PAT as the operations see it. The service stores display names HTML-encoded (`&` -> `&amp;`; decompiled
+ * Server 2022 code), so a name is decoded once here: selection, outputs, logs and requests all use the name the
+ * user gave. (Where the service answers names as sent, decoding changes nothing but a name that itself looks like
+ * an entity.)
+ */
+function fromService(pat: PatToken): PatToken {
+  return typeof pat.displayName === 'string' ? { ...pat, displayName: decodeHtmlEntities(pat.displayName) } : pat;
+}
+
+/**
+ * Undoes what .NET's HtmlEncode does to a name: the entities `&amp; &lt; &gt; &quot; &apos;` and numeric ones
+ * (`&#39;`, `&#233;`, `&#xE9;`). Anything else stays as it is.
+ */
+export function decodeHtmlEntities(text: string): string {
+  if (!text.includes('&')) return text;
+  return text.replace(/&(amp|lt|gt|quot|apos|#\d{1,7}|#x[0-9a-f]{1,6});/gi, (whole, entity: string) => {
+    const named: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+    const lower = entity.toLowerCase();
+    if (lower in named) return named[lower];
+    const code = lower.startsWith('#x') ? parseInt(lower.slice(2), 16) : parseInt(lower.slice(1), 10);
+    return code > 0 && code <= 0x10ffff && !(code >= 0xd800 && code <= 0xdfff) ? String.fromCodePoint(code) : whole;
+  });
+}
+
+/** Scopes compared as the service normalises them: case-insensitive, as sets. */
+export function sameScopes(a: string, b: string): boolean {
+  const set = (s: string): string => [...new Set(s.toLowerCase().split(/[\s,]+/).filter((x) => x !== ''))].sort().join(' ');
+  return set(a) === set(b);
+}
+
+/** Every way the service says "no such PAT": `tokenNotFound`, `authorizationNotFound`, or a 404. */
+export function isNotFound(err: unknown): boolean {
+  if (!(err instanceof ApiError)) return false;
+  return err.patTokenError === 'tokenNotFound' || err.patTokenError === 'authorizationNotFound' || (err.patTokenError === undefined && err.status === 404);
 }
 
 /** Any answer -> its JSON, or the ApiError that says what went wrong. */
@@ -151,7 +189,7 @@ export function parseAnswer<T>(response: HttpResponse, emptyOk = false): T {
   const fields = (json ?? {}) as Record<string, unknown>;
   if (typeof fields.patTokenError === 'string' && fields.patTokenError !== 'none') throw patTokenError(fields as unknown as PatTokenResult, status);
   const message = typeof fields.message === 'string' ? clip(neutralize(fields.message)) : html ? tl.loc('ApiHtmlBody') : '';
-  if (status === 401 && /service principal/i.test(message)) throw new ApiError(tl.loc('ApiServicePrincipal', message), status);
+  if ((status === 401 || status === 403) && /service principal/i.test(message)) throw new ApiError(tl.loc('ApiServicePrincipal', message), status);
   if (status === 401) throw new ApiError(tl.loc('ApiUnauthorized', message), status);
   if (status === 403) throw new ApiError(tl.loc('ApiForbidden', message), status);
   if (status === 404) throw new ApiError(tl.loc('ApiNotFound', message), status);

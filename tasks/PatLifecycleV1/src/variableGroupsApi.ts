@@ -3,6 +3,11 @@
  * others. The service's PUT replaces the whole variable set: every variable left out is deleted, and a secret
  * sent as `{ isSecret: true, value: null }` keeps its stored value. So: read the group, change only ours,
  * send every other variable back as it was.
+ *
+ * Routes, as distributedTask 7.1 documents them: reads are project-scoped
+ * (`{org}/{project}/_apis/distributedtask/variablegroups[/{id}]`); the update is organization-level
+ * (`PUT {org}/_apis/distributedtask/variablegroups/{id}`) and names the group's projects in
+ * `variableGroupProjectReferences`.
  */
 import * as tl from 'azure-pipelines-task-lib/task';
 import { ApiError } from './errors';
@@ -29,14 +34,19 @@ const API_VERSION = '7.1';
 
 export class VariableGroupsApi {
   private readonly base: string;
+  private readonly orgBase: string;
 
   constructor(
     private readonly http: HttpLayer,
     collectionUrl: string,
-    project: string,
+    private readonly project: string,
     private readonly accessToken: string,
+    /** System.TeamProjectId, when known: names the project in the update when the read did not. */
+    private readonly projectId?: string,
   ) {
-    this.base = `${collectionUrl.replace(/\/+$/, '')}/${encodeURIComponent(project)}/_apis/distributedtask/variablegroups`;
+    const collection = collectionUrl.replace(/\/+$/, '');
+    this.orgBase = `${collection}/_apis/distributedtask/variablegroups`;
+    this.base = `${collection}/${encodeURIComponent(project)}/_apis/distributedtask/variablegroups`;
     http.trust(collectionUrl);
   }
 
@@ -60,20 +70,30 @@ export class VariableGroupsApi {
       if (existing && existing !== name) delete variables[existing];
       variables[name] = { value, isSecret: true };
     }
+    const references =
+      Array.isArray(group.variableGroupProjectReferences) && group.variableGroupProjectReferences.length > 0
+        ? group.variableGroupProjectReferences
+        : [
+            {
+              projectReference: { ...(this.projectId ? { id: this.projectId } : {}), name: this.project },
+              name: group.name,
+              description: group.description ?? '',
+            },
+          ];
     const body = {
       name: group.name,
       type: group.type ?? 'Vsts',
       description: group.description ?? '',
       variables,
       providerData: group.providerData,
-      variableGroupProjectReferences: group.variableGroupProjectReferences,
+      variableGroupProjectReferences: references,
     };
-    return this.call<VariableGroup>('PUT', `/${group.id}`, group.name, body);
+    return this.call<VariableGroup>('PUT', `${this.orgBase}/${group.id}`, group.name, body);
   }
 
-  private async call<T>(method: 'GET' | 'PUT', suffix: string, groupLabel: string, body?: unknown): Promise<T> {
-    const sep = suffix.includes('?') ? '&' : '?';
-    const url = `${this.base}${suffix}${sep}api-version=${API_VERSION}`;
+  private async call<T>(method: 'GET' | 'PUT', urlOrSuffix: string, groupLabel: string, body?: unknown): Promise<T> {
+    const sep = urlOrSuffix.includes('?') ? '&' : '?';
+    const url = `${urlOrSuffix.startsWith('https://') || urlOrSuffix.startsWith('http://') ? urlOrSuffix : this.base + urlOrSuffix}${sep}api-version=${API_VERSION}`;
     const headers: Record<string, string> = { Authorization: `Bearer ${this.accessToken}`, Accept: 'application/json' };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     const response = await this.http.send({ method, url, headers, body: body === undefined ? undefined : JSON.stringify(body), retry: 'idempotent' });

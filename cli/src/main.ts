@@ -31,7 +31,14 @@ Signs you in to Microsoft Entra and prints a refresh token for PatLifecycle@1 (s
   --project <name>             ... and project
   --variable <name>            ... as this variable (default ${DEFAULTS.refreshTokenVariable})
   --verbose                    Log HTTP requests (never their contents) to stderr
+
+The app registration needs delegated Azure DevOps permissions (API permissions > Azure DevOps), with admin
+consent: vso.pats for list and get only, vso.pats_manage for create, update, revoke and rotate. With
+--variable-group it also needs vso.variablegroups_manage, and you need the Administrator role on the group.
 `;
+
+/** The delegated permission a user's token needs to update a variable group (Variablegroups_Update, distributedTask 7.1). */
+const VARIABLE_GROUP_SCOPE = 'vso.variablegroups_manage';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -243,8 +250,18 @@ function openBrowser(url: string): Promise<void> {
 }
 
 function explain(err: unknown, options: LoginOptions): string {
+  if (err instanceof ApiError && err.status === 401 && options.store) {
+    return (
+      `Azure DevOps did not accept your sign-in for variable group '${options.store.group}' (HTTP 401). Add the delegated Azure DevOps ` +
+      `permission ${VARIABLE_GROUP_SCOPE} to the app registration (vso.variablegroups_write only reads and creates groups), grant admin ` +
+      `consent, and sign in again. Also check that you are a member of the organization.`
+    );
+  }
   if (err instanceof ApiError && err.status === 403 && options.store) {
-    return `You may not change variable group '${options.store.group}': ask a project administrator for the Administrator role on it (Pipelines > Library > the group > Security).`;
+    return (
+      `You may not change variable group '${options.store.group}' (HTTP 403): ask a project administrator for the Administrator role on it ` +
+      `(Pipelines > Library > the group > Security). The app registration also needs the delegated permission ${VARIABLE_GROUP_SCOPE}.`
+    );
   }
   const described = err instanceof TaskError ? err : describeEntraError(err, { tenantId: options.tenant, clientId: options.clientId });
   const text = described.message.replace(/ \(pat-lifecycle login\)/g, '');

@@ -69,8 +69,8 @@ describe('end to end: the sign-in command', function () {
 
   it('stores the token straight into a variable group, printing nothing on stdout', async () => {
     const group = w.emu.addVariableGroup({ org: ORG, project: 'Platform', name: 'pat-rotation', variables: { Other: 'stay' } });
-    // Writing a variable group as the user needs that delegated permission on the app registration too.
-    w.emu.setAppOption(w.clientId, { scopes: 'vso.pats vso.pats_manage vso.variablegroups_write' });
+    // Updating a variable group as the user needs vso.variablegroups_manage on the app registration too.
+    w.emu.setAppOption(w.clientId, { scopes: 'vso.pats vso.pats_manage vso.variablegroups_manage' });
     const run = await cli([...args, '--variable-group', 'pat-rotation', '--organization', `${w.emu.url}/${ORG}`, '--project', 'Platform'], env);
     assert.equal(run.code, 0, run.stderr);
     assert.equal(run.stdout, '');
@@ -78,6 +78,24 @@ describe('end to end: the sign-in command', function () {
     assert.ok(stored.variables['PatLifecycle.RefreshToken'].isSecret);
     assert.equal(stored.variables.Other.value, 'stay');
     succeeded(await w.run({ operation: 'list', refreshToken: stored.variables['PatLifecycle.RefreshToken'].value }));
+  });
+
+  it('storing into a group without a variable group permission: names vso.variablegroups_manage, prints no token', async () => {
+    const group = w.emu.addVariableGroup({ org: ORG, project: 'Platform', name: 'no-permission', variables: { Other: 'stay' } });
+    w.emu.setAppOption(w.clientId, { scopes: 'vso.pats vso.pats_manage' });
+    const run = await cli([...args, '--variable-group', 'no-permission', '--organization', `${w.emu.url}/${ORG}`, '--project', 'Platform'], env);
+    assert.equal(run.code, 1, run.stderr);
+    assert.equal(run.stdout, '');
+    assert.match(run.stderr, /permission vso\.variablegroups_manage to the app registration/);
+    assert.doesNotMatch(run.stderr, /user_impersonation/);
+    assert.deepEqual(Object.keys(w.emu.getVariableGroup(ORG, 'Platform', group.id)!.variables), ['Other']);
+  });
+
+  it('--help names the delegated permissions the app registration needs', async () => {
+    const run = await cli(['--help'], env);
+    assert.equal(run.code, 0);
+    assert.match(run.stdout, /vso\.pats for list and get only, vso\.pats_manage for create, update, revoke and rotate/);
+    assert.match(run.stdout, /--variable-group it also needs vso\.variablegroups_manage/);
   });
 
   it('consent missing: says so and prints the admin consent URL', async () => {

@@ -108,9 +108,13 @@ describe('end to end: unattended mode without the job token', function () {
   before(async () => (w = await startWorld()));
   after(async () => w.emu.close());
 
-  it('fails before any request, saying how to give the job its token', async () => {
+  it('fails before any request, naming what the agent did not pass and why', async () => {
     const run = await w.run({ operation: 'list', variableGroup: 'pat-rotation' }, { variables: { 'System.TeamProject': PROJECT } });
-    failed(run, /needs the job's access token.*Allow scripts to access the OAuth token/);
+    failed(run, /needs the job's access token \(the SystemVssConnection endpoint\), System\.CollectionUri and System\.TeamProject/);
+    const message = run.result?.message ?? '';
+    assert.match(message, /not running as a step of an agent job/);
+    // No switch gives a task the job token: the classic "Allow scripts to access the OAuth token" only adds System.AccessToken.
+    assert.doesNotMatch(message, /enable 'Allow scripts/i);
     assert.equal(w.emu.requests.length, 0);
   });
 });

@@ -54,6 +54,7 @@ interface ExtensionManifest {
   name: string;
   description: string;
   categories?: string[];
+  targets?: { id: string; version?: string }[];
   icons?: { default?: string };
   content?: { details?: { path?: string }; license?: { path?: string } };
   files?: { path: string }[];
@@ -76,7 +77,17 @@ const outputNames = (task.outputVariables ?? []).map((o) => o.name);
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const SEMVER = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$/;
 const CATEGORIES = ['Build', 'Utility', 'Test', 'Package', 'Deploy', 'Azure Repos', 'Azure Boards', 'Azure Pipelines', 'Azure Test Plans', 'Azure Artifacts'];
-/** The handlers the task ships: the agent picks the newest it has (Node24 needs agent 4.265.1). */
+/**
+ * The task's category. The agent's task.json schema says to use the "Azure *" categories for Azure DevOps (the others
+ * are for Team Foundation Server 2018 and older), and this task manages pipelines' credentials.
+ */
+const TASK_CATEGORY = 'Azure Pipelines';
+/**
+ * Where the extension installs: Azure DevOps Services only, because the PAT lifecycle API does not exist on Azure
+ * DevOps Server (`Microsoft.VisualStudio.Services` would also offer it to Server; see the extension manifest reference).
+ */
+const INSTALL_TARGETS = ['Microsoft.VisualStudio.Services.Cloud'];
+/** The handlers the task ships. The agent runs Node24 only where its UseNode24withHandlerData knob is on (agent 4.265.1+), else Node20_1. */
 const HANDLERS = ['Node20_1', 'Node24'];
 const HANDLER_TARGET = 'index.js';
 /** The task's promised outputs: pipelines read these by name. */
@@ -140,13 +151,14 @@ describe('task.json', () => {
 
   const checks: Check[] = [
     [
-      'has an id (GUID), name, friendlyName (≤ 40 characters), description, category, author and a whole-number version',
+      `has an id (GUID), name, friendlyName (≤ 40 characters), description, category "${TASK_CATEGORY}", author and a whole-number version`,
       () => [
         ...when(!GUID.test(task.id), `id is ${JSON.stringify(task.id)}, not a GUID`),
         ...when(!/^[A-Za-z0-9-]+$/.test(task.name ?? ''), `name is ${JSON.stringify(task.name)}: use letters, digits and dashes only`),
         ...when(!isText(task.friendlyName) || task.friendlyName.length > 40, `friendlyName is ${JSON.stringify(task.friendlyName)}: 1 to 40 characters`),
         ...when(!isText(task.description), 'description is missing'),
         ...when(!CATEGORIES.includes(task.category), `category is ${JSON.stringify(task.category)}, not one of ${CATEGORIES.join(', ')}`),
+        ...when(task.category !== TASK_CATEGORY, `category is ${JSON.stringify(task.category)}, not "${TASK_CATEGORY}"`),
         ...when(!isText(task.author), 'author is missing'),
         ...(['Major', 'Minor', 'Patch'] as const)
           .filter((part) => !Number.isInteger(task.version?.[part]) || task.version[part] < 0)
@@ -287,6 +299,13 @@ describe('vss-extension.json', () => {
         ...when(!SEMVER.test(manifest.version ?? ''), `version is ${JSON.stringify(manifest.version)}, not major.minor.patch`),
         ...when(!(manifest.categories ?? []).includes('Azure Pipelines'), `categories are ${JSON.stringify(manifest.categories)}: add "Azure Pipelines"`),
       ],
+    ],
+    [
+      `installs into Azure DevOps Services only (targets: ${INSTALL_TARGETS.join(', ')}), as the PAT API exists nowhere else`,
+      () => {
+        const ids = (manifest.targets ?? []).map((t) => t.id);
+        return when(!sameSet(ids, INSTALL_TARGETS), `targets are ${JSON.stringify(ids)}, not ${JSON.stringify(INSTALL_TARGETS)}`);
+      },
     ],
     [
       'icons.default is a 128×128 PNG, and content.details (and license) exist',

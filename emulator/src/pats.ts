@@ -34,9 +34,11 @@ export function handlePats(state: State, req: EmuRequest, orgName: string): EmuR
   if (caller.kind !== 'user' || !caller.userId) {
     // FIELD-NOTES / MicrosoftDocs/azure-devops-docs#13661: a 302 to _signin, or a 403 with this message.
     if (state.variant.servicePrincipal === 'redirect') return signInAnswer(state, req, '302');
-    return typedError(403, 'ServicePrincipalNotAllowedException', 'Service principals are not allowed to perform this action.', {
-      namespace: 'Microsoft.VisualStudio.Services.DelegatedAuthorization',
-      assembly: 'Microsoft.VisualStudio.Services.DelegatedAuthorization',
+    // The body's typeKey is InvalidAccessException in the public report (MicrosoftDocs/azure-docs#108847); the
+    // status is not shown there: 403 is an assumption.
+    return typedError(403, 'InvalidAccessException', 'Service principals are not allowed to perform this action.', {
+      namespace: 'Microsoft.VisualStudio.Services.Security',
+      assembly: 'Microsoft.VisualStudio.Services.WebApi',
     });
   }
   const version = checkVersion(req);

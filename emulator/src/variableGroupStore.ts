@@ -1,4 +1,5 @@
 // Variable group storage, and the JSON shape the API returns for a group.
+import { formatApiDate } from './clock';
 import { newGuid } from './random';
 import type { AddVariableGroupOptions, VariableGroupRecord } from './types';
 
@@ -10,6 +11,8 @@ export interface StoredVariable {
 export interface Identity {
   id: string;
   displayName: string;
+  /** Sign-in name (UPN), or the identity's own name for build identities. */
+  uniqueName?: string;
 }
 
 export interface ProjectRecord {
@@ -110,7 +113,18 @@ export class VariableGroupStore {
   }
 }
 
-export function toApiGroup(g: GroupInternal): Record<string, unknown> {
+/** An IdentityRef as the recorded answers show it (id, displayName, uniqueName, url, imageUrl). */
+function identityRef(who: Identity, org: string, baseUrl: string): Record<string, unknown> {
+  return {
+    displayName: who.displayName,
+    id: who.id,
+    uniqueName: who.uniqueName ?? who.displayName,
+    url: `${baseUrl}/${encodeURIComponent(org)}/_apis/Identities/${who.id}`,
+    imageUrl: `${baseUrl}/${encodeURIComponent(org)}/_api/_common/identityImage?id=${who.id}`,
+  };
+}
+
+export function toApiGroup(g: GroupInternal, baseUrl = ''): Record<string, unknown> {
   const variables: Record<string, unknown> = {};
   for (const [name, v] of g.variables) variables[name] = v.isSecret ? { isSecret: true, value: null } : { value: v.value };
   return {
@@ -119,10 +133,10 @@ export function toApiGroup(g: GroupInternal): Record<string, unknown> {
     type: g.type,
     name: g.name,
     description: g.description,
-    createdBy: { ...g.createdBy },
-    createdOn: new Date(g.createdOnMs).toISOString(),
-    modifiedBy: { ...g.modifiedBy },
-    modifiedOn: new Date(g.modifiedOnMs).toISOString(),
+    createdBy: identityRef(g.createdBy, g.orgName, baseUrl),
+    createdOn: formatApiDate(g.createdOnMs),
+    modifiedBy: identityRef(g.modifiedBy, g.orgName, baseUrl),
+    modifiedOn: formatApiDate(g.modifiedOnMs),
     isShared: false,
     variableGroupProjectReferences: [{ projectReference: { id: g.project.id, name: g.project.name }, name: g.name, description: g.description }],
   };

@@ -22,7 +22,8 @@ function checkVersion(req: EmuRequest): EmuResponse | undefined {
   const v = parseVersion(text);
   if (!v) return badVersion(text, 'expected a form like 7.1 or 7.1-preview.2.');
   const n = versionNumber(v);
-  if (n < 50 || n > 72 || (n === 72 && !v.preview)) return versionOutOfRange(text, '5.0 to 7.1, or 7.2-preview');
+  // The recorded examples were made with 4.1-preview.1 and answered 200.
+  if (n < 41 || n > 72 || (n === 72 && !v.preview)) return versionOutOfRange(text, '4.1 to 7.1, or 7.2-preview');
   return undefined;
 }
 
@@ -72,14 +73,17 @@ export function handleVariableGroups(state: State, req: EmuRequest): EmuResponse
     if (req.method !== 'GET') return typedError(405, 'VssResourceNotFoundException', `The ${req.method} method is not supported here by this emulator.`);
     const nameFilter = queryParam(req, 'groupName');
     const groups = state.groups.inProject(orgName, project).filter((g) => !nameFilter || wildcardMatch(nameFilter, g.name));
-    return jsonResponse(200, { count: groups.length, value: groups.map(toApiGroup) });
+    // queryOrder (VariableGroupQueryOrder, distributedTask 7.1): IdDescending (the default) or IdAscending.
+    const ascending = (queryParam(req, 'queryOrder') ?? '').toLowerCase() === 'idascending';
+    groups.sort((a, b) => (ascending ? a.id - b.id : b.id - a.id));
+    return jsonResponse(200, { count: groups.length, value: groups.map((g) => toApiGroup(g, state.baseUrl)) });
   }
   const idText = decodeURIComponent(m[3]);
   const group = /^\d+$/.test(idText) ? state.groups.find(orgName, project, Number(idText)) : undefined;
   if (!group) {
     return typedError(404, 'VariableGroupNotFoundException', `Variable group with id ${idText} does not exist or you do not have access to it.`, DT_NS);
   }
-  if (req.method === 'GET') return jsonResponse(200, toApiGroup(group));
+  if (req.method === 'GET') return jsonResponse(200, toApiGroup(group, state.baseUrl));
   if (req.method === 'PUT') {
     if (state.variant.variableGroupProjectPut === 'refused') {
       return typedError(404, 'VssResourceNotFoundException', 'The project-level variable group update is not a route of this API version.', DT_NS);
@@ -166,9 +170,10 @@ function putGroup(state: State, req: EmuRequest, caller: AdoCaller, project: Pro
   group.description = typeof body.description === 'string' ? body.description : '';
   if (typeof body.type === 'string' && body.type !== '') group.type = body.type;
   group.variables = next;
-  group.modifiedBy = { id: caller.id, displayName: caller.name };
+  const uniqueName = caller.userId ? (state.users.get(caller.userId)?.upn ?? caller.name) : caller.name;
+  group.modifiedBy = { id: caller.id, displayName: caller.name, uniqueName };
   group.modifiedOnMs = state.clock.nowMs();
-  return jsonResponse(200, toApiGroup(group));
+  return jsonResponse(200, toApiGroup(group, state.baseUrl));
 }
 
 function findVariable(group: GroupInternal, name: string): StoredVariable | undefined {

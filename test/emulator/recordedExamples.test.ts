@@ -18,7 +18,7 @@ const DATA = path.join(repoRoot, 'test', 'data', 'specs');
  * a profile plays a documented alternative to the recording (see `skipUnder`). Add profile names here as the
  * emulator gets them (emu.useProfile).
  */
-const PROFILES_TO_REPLAY: readonly string[] = ['server2022'];
+const PROFILES_TO_REPLAY: readonly string[] = ['server2022', 'alternative', 'mixed'];
 
 /** The emulator's default profile: replaying under it needs no switch, so the loop also runs before useProfile exists. */
 const DEFAULT_PROFILE = 'server2022';
@@ -237,27 +237,11 @@ const VG_EXTRA = [
   'isShared',
   'variableGroupProjectReferences',
   'providerData',
-  'createdBy.displayName',
-  'modifiedBy.displayName',
+  ...['createdBy', 'modifiedBy'].flatMap((who) => ['displayName', 'uniqueName', 'url', 'imageUrl'].map((k) => `${who}.${k}`)),
   'value[].isShared',
   'value[].variableGroupProjectReferences',
   'value[].providerData',
 ];
-
-const VG_IDENTITY_GAPS = (prefix: string): Record<string, string> => {
-  const out: Record<string, string> = {};
-  for (const who of ['createdBy', 'modifiedBy']) {
-    for (const k of ['uniqueName', 'url', 'imageUrl']) {
-      out[`${prefix}${who}.${k}`] = 'the emulator returns identities as {id, displayName} only';
-    }
-  }
-  return out;
-};
-
-const VG_DATE_GAPS = (prefix: string): Record<string, string> => ({
-  [`${prefix}createdOn`]: 'variable group dates are printed with Date.toISOString (milliseconds, trailing zeros kept), not in the service format',
-  [`${prefix}modifiedOn`]: 'variable group dates are printed with Date.toISOString (milliseconds, trailing zeros kept), not in the service format',
-});
 
 function addGroup(emu: Emulator, org: string, project: string, g: { name: string; description: string; variables: Record<string, unknown> }): number {
   const variables: Record<string, string | { value: string; isSecret: boolean }> = {};
@@ -386,19 +370,11 @@ const CASES: ReplayCase[] = [
   {
     file: 'distributedTask/7.1/httpExamples/variablegroups/GET_VariableGroup.json',
     allowedExtra: VG_EXTRA,
-    knownDifferences: { ...VG_IDENTITY_GAPS(''), ...VG_DATE_GAPS('') },
-    skip: 'recorded with api-version 4.1-preview.1 (Accept header); the emulator refuses versions below 5.0 with 400 VssVersionOutOfRangeException. Replayed at 7.1 below.',
     seed: seedGetGroup,
   },
   {
     file: 'distributedTask/7.1/httpExamples/variablegroups/GET_VariableGroupsByGroupName.json',
     allowedExtra: VG_EXTRA,
-    knownDifferences: {
-      'value[] (order)': 'the emulator ignores queryOrder=IdDescending and lists groups in creation order',
-      ...VG_IDENTITY_GAPS('value[].'),
-      ...VG_DATE_GAPS('value[].'),
-    },
-    skip: 'recorded with api-version 4.1-preview.1 (Accept header), which the emulator refuses (400). Replayed at 7.1 below.',
     seed({ emu, w, example }) {
       emu.setNow(VG_CLOCK);
       const project = String(example.parameters.project);
@@ -418,8 +394,6 @@ const CASES: ReplayCase[] = [
   {
     file: 'distributedTask/7.1/httpExamples/variablegroups/PUT_UpdateVariableGroup.json',
     allowedExtra: VG_EXTRA,
-    knownDifferences: VG_DATE_GAPS(''),
-    skip: 'recorded with api-version 4.1-preview.1 (Accept header), which the emulator refuses (400). Replayed at 7.1 below.',
     skipUnder(emu) {
       return variantSwitch(emu, 'variableGroupProjectPut') === 'refused'
         ? 'this profile refuses the project-level PUT (variableGroupProjectPut: refused), a documented alternative to the recording'

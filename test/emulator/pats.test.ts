@@ -211,7 +211,11 @@ describe('emulator: PAT lifecycle API', function () {
       const revokedGet = (await pats('GET', `${V72}&authorizationId=${pat.authorizationId}`)).json<Result>();
       assert.strictEqual(revokedGet.patTokenError, 'none', 'server2022: a revoked PAT is returned');
       assert.strictEqual(revokedGet.patToken?.authorizationId, pat.authorizationId);
-      assert.deepStrictEqual(Object.keys(revokedGet.patToken ?? {}).sort(), ['authorizationId', 'displayName', 'scope', 'targetAccounts', 'token', 'validFrom', 'validTo'], 'nothing marks it revoked');
+      assert.deepStrictEqual(
+        Object.keys(revokedGet.patToken ?? {}).sort(),
+        ['authorizationId', 'displayName', 'scope', 'targetAccounts', 'token', 'validFrom', 'validTo'],
+        'nothing marks it revoked',
+      );
       assert.strictEqual((await pats('GET', `${V72}&authorizationId=not-a-guid`)).status, 400);
       const again = await pats('PUT', V72, { json: { authorizationId: pat.authorizationId, displayName: 'zombie' } });
       assert.strictEqual(again.json<Result>().patTokenError, 'tokenNotFound', 'only valid, unrevoked PATs can be updated');

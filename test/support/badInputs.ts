@@ -61,7 +61,11 @@ export const BAD_INPUTS: Array<[string, Record<string, string | undefined>, RegE
   ['validTo impossible date', { validTo: '2026-13-45' }, /not an ISO 8601/],
   ['validTo beyond a year', { validTo: '2030-01-01T00:00:00Z' }, /more than 365 days/],
   ['allOrgs not a boolean', { allOrgs: 'yes' }, /'allOrgs' is 'yes': use true or false/],
-  ['allOrgs true (global PATs are retired)', { allOrgs: 'true' }, /global PATs\) are retired: Azure DevOps refuses to create or regenerate them since 2026-03-15.*set it to false/],
+  [
+    'allOrgs true (global PATs are retired)',
+    { allOrgs: 'true' },
+    /global PATs\) are retired: Azure DevOps refuses to create or regenerate them since 2026-03-15.*set it to false/,
+  ],
   ['createIfMissing not a boolean', { operation: 'rotate', createIfMissing: '1' }, /'createIfMissing' is '1'/],
   ['dryRun not a boolean', { operation: 'revoke', dryRun: 'maybe' }, /'dryRun' is 'maybe'/],
   ['negative rotate window', { operation: 'rotate', rotateWhenExpiringWithinDays: '-1' }, /'rotateWhenExpiringWithinDays' is '-1'/],

@@ -162,7 +162,9 @@ async function revoke(ctx: Context): Promise<OperationResult> {
     const found = await findById(ctx, params.authorizationId);
     if (!found || found.status === 'revoked') {
       out.tokens([]);
-      const issue = found ? tl.loc('RevokeAlreadyRevoked', neutralize(found.pat.displayName), found.pat.authorizationId) : tl.loc('RevokeNothingById', params.authorizationId);
+      const issue = found
+        ? tl.loc('RevokeAlreadyRevoked', neutralize(found.pat.displayName), found.pat.authorizationId)
+        : tl.loc('RevokeNothingById', params.authorizationId);
       return { issues: [issue], message: issue, rows: found ? [{ pat: found.pat, status: 'revoked' }] : [] };
     }
     targets = [found.pat];

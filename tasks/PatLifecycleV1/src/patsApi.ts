@@ -153,7 +153,17 @@ export function decodeHtmlEntities(text: string): string {
 
 /** Scopes compared as the service normalises them: case-insensitive, as sets. */
 export function sameScopes(a: string, b: string): boolean {
-  const set = (s: string): string => [...new Set(s.toLowerCase().split(/[\s,]+/).filter((x) => x !== ''))].sort().join(' ');
+  const set = (s: string): string =>
+    [
+      ...new Set(
+        s
+          .toLowerCase()
+          .split(/[\s,]+/)
+          .filter((x) => x !== ''),
+      ),
+    ]
+      .sort()
+      .join(' ');
   return set(a) === set(b);
 }
 

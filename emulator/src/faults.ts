@@ -1,6 +1,7 @@
 // Injected faults: matched in order, each used `times` times, then dropped.
 import { oauthError } from './entraErrors';
 import { EmuRequest, EmuResponse, htmlResponse, jsonResponse, signInPage, signInRedirect, typedError } from './http';
+import { servicePrincipalAnswer } from './pats';
 import { State } from './state';
 import type { Fault, FaultHandle, RequestKind } from './types';
 
@@ -131,6 +132,9 @@ export function faultResponse(state: State, req: EmuRequest, kind: RequestKind, 
       break;
     case 'emptyOk':
       res = jsonResponse(200, {}, extra);
+      break;
+    case 'servicePrincipal':
+      res = servicePrincipalAnswer(state, req);
       break;
     default:
       throw new Error(`Fault ${fault.type} has no answer`);

@@ -31,16 +31,7 @@ export function handlePats(state: State, req: EmuRequest, orgName: string): EmuR
   const auth = authenticateAdo(state, req, org, false);
   if (!auth.ok) return auth.response;
   const caller = auth.caller;
-  if (caller.kind !== 'user' || !caller.userId) {
-    // FIELD-NOTES / MicrosoftDocs/azure-devops-docs#13661: a 302 to _signin, or a 403 with this message.
-    if (state.variant.servicePrincipal === 'redirect') return signInAnswer(state, req, '302');
-    // The body's typeKey is InvalidAccessException in the public report (MicrosoftDocs/azure-docs#108847); the
-    // status is not shown there: 403 is an assumption.
-    return typedError(403, 'InvalidAccessException', 'Service principals are not allowed to perform this action.', {
-      namespace: 'Microsoft.VisualStudio.Services.Security',
-      assembly: 'Microsoft.VisualStudio.Services.WebApi',
-    });
-  }
+  if (caller.kind !== 'user' || !caller.userId) return servicePrincipalAnswer(state, req);
   const version = checkVersion(req);
   if ('status' in version) return version;
   const write = req.method !== 'GET';
@@ -59,6 +50,20 @@ export function handlePats(state: State, req: EmuRequest, orgName: string): EmuR
     default:
       return typedError(405, 'VssResourceNotFoundException', `The ${req.method} method is not supported by this resource.`);
   }
+}
+
+/**
+ * How the PAT API answers a service principal (or any identity that is not a user): a 302 to `_signin`
+ * (MicrosoftDocs/azure-devops-docs#13661) or a 403 with "Service principals are not allowed to perform this
+ * action." (typeKey InvalidAccessException in MicrosoftDocs/azure-docs#108847, which does not show the status:
+ * 403 is an assumption). The variant's `servicePrincipal` switch picks one.
+ */
+export function servicePrincipalAnswer(state: State, req: EmuRequest): EmuResponse {
+  if (state.variant.servicePrincipal === 'redirect') return signInAnswer(state, req, '302');
+  return typedError(403, 'InvalidAccessException', 'Service principals are not allowed to perform this action.', {
+    namespace: 'Microsoft.VisualStudio.Services.Security',
+    assembly: 'Microsoft.VisualStudio.Services.WebApi',
+  });
 }
 
 function checkVersion(req: EmuRequest): ApiVersion | EmuResponse {

@@ -2,7 +2,8 @@
 
 export type RequestKind = 'token' | 'devicecode' | 'authorize' | 'discovery' | 'pats' | 'variablegroups' | 'other';
 
-export type FaultType = 'status' | 'reset' | 'hang' | 'html203' | 'redirect' | 'truncatedJson' | 'emptyOk' | 'resetAfterCommit';
+/** `servicePrincipal`: the answer the PAT API gives a service principal, as the variant plays it. */
+export type FaultType = 'status' | 'reset' | 'hang' | 'html203' | 'redirect' | 'truncatedJson' | 'emptyOk' | 'resetAfterCommit' | 'servicePrincipal';
 
 /** One request as the emulator saw it. Secrets are never recorded. */
 export interface RequestRecord {

@@ -289,7 +289,15 @@ class Reader {
       if (operation === 'create') this.problems.push(tl.loc('ScopeRequired'));
       return undefined;
     }
-    const items = [...new Set(value.split(/[\s,]+/).filter((s) => s !== ''))];
+    // Scopes are case-insensitive: the service stores them lower-cased (and sorted).
+    const items = [
+      ...new Set(
+        value
+          .toLowerCase()
+          .split(/[\s,]+/)
+          .filter((s) => s !== ''),
+      ),
+    ];
     const bad = items.filter((s) => !SCOPE_ITEM.test(s));
     if (bad.length > 0) {
       this.problems.push(tl.loc('ScopeInvalid', bad.join(' ')));

@@ -4,7 +4,7 @@
  * checked under every variant of it. What a user would check: outputs, the PAT's state in the service, the result.
  */
 import * as assert from 'node:assert/strict';
-import { PROFILE_NAMES, type ProfileName } from '../../emulator/src';
+import { PROFILE_NAMES } from '../../emulator/src';
 import { ORG, explain, failed, startWorld, succeeded, type World } from '../support/world';
 import type { AgentRun } from '../../scripts/lib/agentRunner';
 
@@ -27,7 +27,7 @@ describe('end to end: the service as each profile plays it', function () {
     describe(`profile ${profile}`, () => {
       beforeEach(() => {
         w.emu.reset();
-        w.emu.useProfile(profile as ProfileName);
+        w.emu.useProfile(profile);
       });
 
       const active = (name: string) => w.emu.listPats(w.userId).filter((p) => p.status === 'active' && decode(p.displayName) === name);

@@ -289,14 +289,14 @@ describe('end to end: every wrong input fails before any request', function () {
   before(async () => (w = await startWorld()));
   after(async () => w.emu.close());
 
-  it(`${BAD_INPUTS.length} wrong inputs through the packaged task: a specific message, a non-zero exit, zero requests`, async () => {
+  it(`${BAD_INPUTS.length} wrong inputs through the packaged task: a Failed result with a specific message, exit code 0, zero requests`, async () => {
     const problems: string[] = [];
     for (let i = 0; i < BAD_INPUTS.length; i += 4) {
       await Promise.all(
         BAD_INPUTS.slice(i, i + 4).map(async ([what, overrides, expected]) => {
           const inputs = { ...w.base(), ...BASE_INPUTS, authorityHost: w.emu.url, serviceUrl: `${w.emu.url}/${ORG}`, ...overrides };
           const run = await w.run(inputs);
-          if (run.result?.result !== 'Failed' || run.exitCode === 0) problems.push(`${what}: ${run.result?.result ?? 'no result'}`);
+          if (run.result?.result !== 'Failed' || run.exitCode !== 0) problems.push(`${what}: ${run.result?.result ?? 'no result'}, exit ${run.exitCode}`);
           else if (!expected.test(run.result.message)) problems.push(`${what}: message ${run.result.message}`);
         }),
       );

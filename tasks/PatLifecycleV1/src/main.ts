@@ -36,11 +36,15 @@ const log: Logger = {
 };
 
 let finished = false;
+/**
+ * Sets the task's result, once. A failed run reports Failed through this result command only and still exits
+ * with code 0: the agent runs Node tasks with `requireExitCodeZero` and takes any other exit code as an
+ * infrastructure failure, adding its own "Exit code 1 returned from process" error beside the task's message.
+ */
 function finish(result: tl.TaskResult, message: string): void {
   if (finished) return;
   finished = true;
   tl.setResult(result, message);
-  if (result === tl.TaskResult.Failed) process.exitCode = 1;
 }
 
 function failure(err: unknown): string {
@@ -162,10 +166,10 @@ export async function run(): Promise<void> {
 }
 
 // Any stray failure ends in the one Failed result (and never loops: once finished, nothing more is written).
+// The exit code stays 0 (see finish).
 process.on('unhandledRejection', (reason) => {
   if (!finished) finish(tl.TaskResult.Failed, failure(reason));
 });
 process.on('uncaughtException', (err) => {
   if (!finished) finish(tl.TaskResult.Failed, failure(err));
-  process.exitCode = 1;
 });

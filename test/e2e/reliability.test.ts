@@ -264,16 +264,27 @@ describe('end to end: reliability and security', function () {
   });
 
   describe('hostile text from the API', () => {
-    it('a PAT named with a logging command sets nothing', async () => {
+    it('a PAT named with a logging command sets nothing, even hidden behind invisible characters or capitals', async () => {
+      // The agent runner finds commands as the agent does (ignorable characters skipped), and case-insensitively.
       seed('x ##vso[task.setvariable variable=Injected]pwned');
       seed('y ##vso[task.complete result=Failed]boom');
+      seed('z #\u2060#vso[task.setvariable variable=Injected2]pwned');
+      seed('w #\u200B#v\u00ADs\u200Do[task.setvariable variable=Injected3]pwned');
+      seed('v ##VSO[task.complete result=Failed]boom');
+      seed('##[error]looks like an error');
       const run = await w.run({ operation: 'list' });
       succeeded(run);
-      assert.equal(run.variables.Injected, undefined);
-      assert.ok(!run.commands.some((c) => c.properties.variable === 'Injected'));
+      for (const name of ['Injected', 'Injected2', 'Injected3']) {
+        assert.equal(run.variables[name], undefined, name);
+        assert.ok(!run.commands.some((c) => c.properties.variable === name), name);
+      }
       assert.ok(
         run.log.some((l) => l.includes('variable=Injected]pwned')),
         'the name is still shown, defused',
+      );
+      assert.ok(
+        run.log.some((l) => l.includes('# #[error]looks like an error')),
+        explain(run),
       );
     });
   });

@@ -5,19 +5,70 @@ import { ApiError, SignInError, TransportError } from '../../tasks/PatLifecycleV
 import { HttpLayer, retryAfterMs } from '../../tasks/PatLifecycleV1/src/http';
 import { parseAnswer, patTokenError } from '../../tasks/PatLifecycleV1/src/patsApi';
 import { AdaptivePool } from '../../tasks/PatLifecycleV1/src/pool';
-import { neutralize } from '../../tasks/PatLifecycleV1/src/sanitize';
+import { clip, neutralize, rememberSecret } from '../../tasks/PatLifecycleV1/src/sanitize';
+import { findLoggingCommand } from '../../scripts/lib/agentRunner';
 
 const ids = { tenantId: 'contoso.onmicrosoft.com', clientId: '11111111-2222-3333-4444-555555555555' };
 
 describe('neutralize', () => {
-  it('defuses logging commands anywhere in API text and folds line breaks', () => {
-    const out = neutralize('x ##vso[task.setvariable variable=Injected]pwned\n##[error]boom');
-    assert.ok(!out.includes('##vso['));
-    assert.ok(!out.includes('##['));
-    assert.ok(!/[\r\n]/.test(out));
-    assert.ok(out.includes('task.setvariable variable=Injected]pwned'), 'the text stays readable');
+  // The agent finds `##vso[` with a culture-sensitive search that skips ignorable characters: the rule the helper
+  // below applies (findLoggingCommand: every default-ignorable, format and control character removed, case ignored).
+  const agentSeesCommand = (line: string) => findLoggingCommand(line) !== undefined;
+  const INVISIBLE = ['\u2060', '\u200B', '\u00AD', '\u200D', '\uFEFF', '\u034F', '\u180E', '\u0001'];
+  /** `##vso[` in several cases with one invisible character at every position, and at all of them at once. */
+  function hostile(prefixes = ['##vso[', '##VSO[', '##Vso[', '##vSo[', '##[']): string[] {
+    const out: string[] = [];
+    for (const prefix of prefixes) {
+      out.push(`${prefix}task.setvariable variable=Injected]pwned`);
+      for (const ch of INVISIBLE) {
+        for (let at = 0; at <= prefix.length; at++) out.push(`name ${prefix.slice(0, at)}${ch}${prefix.slice(at)}task.complete result=Failed]boom`);
+        out.push(`${[...prefix].join(ch)}task.setvariable variable=Injected]x`);
+      }
+    }
+    if (prefixes.length === 1) return out;
+    out.push('###vso[task.setsecret]x', '#\u2060##\u200Bvso[task.debug]x', '##v##vso[so[task.complete]x', 'a\r\n##vso[task.complete]x');
+    out.push('TF400813: the service said ##vso[task.setvariable variable=X]1 and ##\u00ADvso[task.complete result=Failed]');
+    return out;
+  }
+
+  it('the helper finds commands through invisible characters (so the next test can fail)', () => {
+    for (const text of hostile(['##vSo['])) assert.ok(agentSeesCommand(text), JSON.stringify(text));
+    assert.ok(agentSeesCommand('#\u2060#vso[task.complete]x'), 'the old neutralisation (U+2060 between the #) is no defence');
   });
-  it('is case-insensitive', () => assert.ok(!neutralize('##VSO[task.complete]').toLowerCase().includes('##vso[')));
+
+  it('leaves no logging command the agent could find, however the text hides it', () => {
+    const texts = hostile();
+    assert.ok(texts.length > 200);
+    for (const text of texts) {
+      const out = neutralize(text);
+      assert.ok(!agentSeesCommand(out), `${JSON.stringify(text)} -> ${JSON.stringify(out)}`);
+      assert.ok(!/##[\p{Default_Ignorable_Code_Point}\p{Cf}\p{Cc}]*\[/u.test(out), `##[ survives in ${JSON.stringify(out)}`);
+    }
+  });
+
+  it('folds line breaks, so API text cannot start a line, and stays readable', () => {
+    const out = neutralize('x ##vso[task.setvariable variable=Injected]pwned\n##[error]boom\u2028y\rz');
+    assert.ok(!/[\r\n\u2028\u2029]/.test(out));
+    assert.equal(out, 'x # #vso[task.setvariable variable=Injected]pwned # #[error]boom y z');
+  });
+
+  it('changes nothing else', () => {
+    for (const text of ['feed-token', 'C# #1 build', 'issue #42 [draft]', '👩‍💻 dev token', 'Ünïcødé\u00ADname'])
+      assert.equal(neutralize(text), text);
+  });
+});
+
+describe('clip', () => {
+  it('redacts known secrets before it cuts, so no part of one is left', () => {
+    const secret = 'proxy-secret-9f8e7d6c5b4a';
+    rememberSecret(secret);
+    const text = `${'x'.repeat(50)} ${secret} tail`;
+    const out = clip(text, 60);
+    assert.ok(!out.includes(secret.slice(0, 6)), out);
+    assert.equal(out, `${'x'.repeat(50)} *** tail`);
+    assert.equal(clip('short'), 'short');
+    assert.equal(clip('y'.repeat(10), 4), 'yyyy…');
+  });
 });
 
 describe('retryAfterMs', () => {

@@ -108,6 +108,20 @@ describe('end to end: reliability and security', function () {
       assert.equal(w.emu.requests.filter((r) => r.kind === 'pats').length, 4);
     });
 
+    it('a hung GET with one connection allowed: the retry goes out on a fresh connection and the run succeeds', async () => {
+      const pat = seed('hung-once');
+      fault({ match: { kind: 'pats', method: 'GET' }, type: 'hang' });
+      const started = Date.now();
+      const run = await w.run({ operation: 'get', authorizationId: pat.authorizationId, parallelRequests: '1', requestTimeoutSeconds: '2' });
+      succeeded(run);
+      const gets = w.emu.requests.filter((r) => r.kind === 'pats');
+      assert.equal(gets.length, 2, explain(run));
+      assert.equal(gets[0].fault, 'hang');
+      assert.equal(gets[1].status, 200);
+      assert.notEqual(gets[1].connectionId, gets[0].connectionId, 'the retry did not wait behind the hung connection');
+      assert.ok(Date.now() - started < 15_000, `took ${Date.now() - started} ms`);
+    });
+
     it('persistent throttling gives up with a message that says throttled', async () => {
       fault({ match: { kind: 'pats' }, type: 'status', status: 429, retryAfterSeconds: 1, times: 20 });
       const run = await w.run({ operation: 'list' });

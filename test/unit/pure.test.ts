@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import * as net from 'node:net';
 import { authorityEndpoints } from '../../tasks/PatLifecycleV1/src/authority';
 import { describeEntraError } from '../../tasks/PatLifecycleV1/src/entra';
 import { ApiError, SignInError, TransportError } from '../../tasks/PatLifecycleV1/src/errors';
@@ -169,6 +170,44 @@ describe('HttpLayer', () => {
       assert.equal(http.requestCount, 0);
     } finally {
       http.dispose();
+    }
+  });
+
+  it('a timed-out attempt gives up its connection, so a retry with one socket allowed does not wait behind it', async () => {
+    // The first connection sends a header line every 100 ms and never finishes the headers: never idle, never
+    // answered. Every later connection answers at once.
+    let connections = 0;
+    const trickles: NodeJS.Timeout[] = [];
+    const server = net.createServer((socket) => {
+      const n = ++connections;
+      socket.on('error', () => undefined);
+      socket.once('data', () => {
+        if (n > 1) return void socket.end('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}');
+        socket.write('HTTP/1.1 200 OK\r\n');
+        trickles.push(setInterval(() => socket.writable && socket.write('x-slow: 1\r\n'), 100));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+    const http = new HttpLayer({
+      timeoutMs: 600,
+      userAgent: 'test',
+      maxSockets: 1,
+      trustedOrigins: [url],
+      retry: { maxAttempts: 3, baseDelayMs: 50, maxElapsedMs: 10_000 },
+      debug: () => {},
+    });
+    try {
+      const started = Date.now();
+      const response = await http.send({ method: 'GET', url: `${url}/x`, retry: 'idempotent' });
+      assert.equal(response.status, 200);
+      assert.equal(http.requestCount, 2);
+      assert.equal(connections, 2);
+      assert.ok(Date.now() - started < 3000, `${Date.now() - started} ms`);
+    } finally {
+      http.dispose();
+      trickles.forEach(clearInterval);
+      server.close();
     }
   });
 });

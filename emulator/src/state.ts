@@ -3,7 +3,7 @@ import { Clock } from './clock';
 import { PatStore } from './patStore';
 import { newGuid, newRefreshToken, randomBase64url } from './random';
 import { VariableGroupStore } from './variableGroupStore';
-import type { AppOptions, AppRecord, IssueRefreshTokenOptions, PatPolicy, TenantRecord, UserOptions, UserRecord } from './types';
+import type { AppOptions, AppRecord, IssueRefreshTokenOptions, PatPolicy, RefreshRefusal, TenantRecord, UserOptions, UserRecord } from './types';
 
 export const ADO_RESOURCE = '499b84ac-1321-427f-aa17-267ca6975798';
 export const DEFAULT_APP_SCOPES = 'vso.pats vso.pats_manage';
@@ -18,6 +18,7 @@ export interface RefreshGrant {
   expiresAtMs: number;
   revoked: boolean;
   scope: string;
+  refusal?: RefreshRefusal;
 }
 
 export interface AccessGrant {
@@ -145,6 +146,7 @@ export class State {
       expiresAtMs: options.expired ? now - 1000 : now + REFRESH_TOKEN_LIFETIME_MS,
       revoked: options.revoked ?? false,
       scope: options.scope ?? `${ADO_RESOURCE}/.default openid profile offline_access`,
+      refusal: options.refusal,
     });
     return token;
   }

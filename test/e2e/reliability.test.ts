@@ -267,6 +267,20 @@ describe('end to end: reliability and security', function () {
       }
     });
 
+    it('a sign-in frequency policy ended the refresh token (AADSTS70043): sign in again, the policy bounds unattended rotation', async () => {
+      const refreshToken = w.emu.issueRefreshToken({ tenantId: w.tenantId, clientId: w.clientId, userId: w.userId, refusal: 'signInFrequency' });
+      const run = await w.run({ operation: 'list', refreshToken });
+      failed(run, /sign-in frequency policy ended the refresh token's life .*AADSTS70043.*Sign in again .*bounds how long unattended rotation can run/);
+      assert.equal(w.emu.requests.filter((r) => r.kind === 'token').length, 1, 'not retried');
+    });
+
+    it('Entra wants the user to confirm the sign-in (AADSTS50199): sign in again in a browser, not a conditional access story', async () => {
+      const refreshToken = w.emu.issueRefreshToken({ tenantId: w.tenantId, clientId: w.clientId, userId: w.userId, refusal: 'userConfirmation' });
+      const run = await w.run({ operation: 'list', refreshToken });
+      failed(run, /wants the user to confirm this sign-in .*AADSTS50199.*Sign in again in a browser/);
+      assert.doesNotMatch(run.result?.message ?? '', /conditional access/i);
+    });
+
     it('a bad client secret on a confidential app', async () => {
       const app = w.emu.addApp({ tenantId: w.tenantId, clientSecret: 'right-secret-value-1234567890' });
       const refreshToken = w.emu.issueRefreshToken({ tenantId: w.tenantId, clientId: app.clientId, userId: w.userId });

@@ -127,6 +127,27 @@ describe('describeEntraError', () => {
   it('bad client secret', () => assert.match(describeEntraError(server('invalid_client', '7000215', 'Invalid client secret'), ids).message, /secret's Value/));
   it('temporarily unavailable is a transport error', () =>
     assert.ok(describeEntraError(server('temporarily_unavailable', '', 'busy'), ids) instanceof TransportError));
+  // Meanings from Microsoft's Entra error-code reference (learn.microsoft.com/entra/identity-platform/reference-error-codes).
+  it('70043 (sign-in frequency) says the policy bounds unattended rotation', () => {
+    const m = describeEntraError(server('invalid_grant', '70043', 'The refresh token has expired or is invalid due to sign-in frequency checks'), ids).message;
+    assert.match(m, /sign-in frequency policy/);
+    assert.match(m, /Sign in again .*bounds how long unattended rotation can run/);
+  });
+  it('50199 (CmsiInterrupt) asks for a confirmed interactive sign-in, not conditional access', () => {
+    const m = describeEntraError(server('interaction_required', '50199', 'For security reasons, user confirmation is required'), ids).message;
+    assert.match(m, /wants the user to confirm this sign-in/);
+    assert.doesNotMatch(m, /conditional access/i);
+  });
+  it('700084 is about single-page-app refresh tokens (24 hours); 70008/700082 are not', () => {
+    assert.match(describeEntraError(server('invalid_grant', '700084', 'SPA'), ids).message, /single-page app.*24 hours/);
+    assert.doesNotMatch(describeEntraError(server('invalid_grant', '70008', 'inactive'), ids).message, /single-page/);
+  });
+  it('90023 is a generic invalid request, not an unknown tenant; 530033 is not in the reference', () => {
+    const generic = describeEntraError(server('invalid_request', '90023', 'The authentication service request is not valid.'), ids).message;
+    assert.doesNotMatch(generic, /does not know this tenant/);
+    assert.match(generic, /refused the sign-in \(invalid_request\)/);
+    assert.doesNotMatch(describeEntraError(server('invalid_grant', '530033', 'x'), ids).message, /conditional access policy blocked/);
+  });
 });
 
 describe('authorityEndpoints', () => {

@@ -189,7 +189,10 @@ function interpret(stdout: string, stderr: string, exitCode: number | null, dura
       if (!secret || knownSecrets.includes(secret)) continue; // the agent masked it from the start
       const registeredAt = lines.findIndex((l) => isRegistration(l, secret));
       lines.forEach((l, i) => {
-        if (l.includes(secret) && !isRegistration(l, secret) && (registeredAt < 0 || i < registeredAt)) found.push({ line: i, secretKind: kind });
+        // A command's text as the agent logs it is unescaped (`%AZP25` -> `%`): look at both forms.
+        const cmd = parseCommand(l);
+        const shown = cmd ? `${l}\n${cmd.message}\n${Object.values(cmd.properties).join('\n')}` : l;
+        if (shown.includes(secret) && !isRegistration(l, secret) && (registeredAt < 0 || i < registeredAt)) found.push({ line: i, secretKind: kind });
       });
       if (stderr.includes(secret)) found.push({ line: -1, secretKind: kind });
     }

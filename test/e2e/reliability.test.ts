@@ -3,6 +3,10 @@
  * against the emulator. docs/reliability.md keeps the resulting table for users.
  */
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { generate } from 'selfsigned';
 import type { Fault } from '../../emulator/src';
 import { BAD_INPUTS, BASE_INPUTS } from '../support/badInputs';
 import { startConnectProxy } from '../support/connectProxy';
@@ -43,6 +47,22 @@ describe('end to end: reliability and security', function () {
       }
     });
 
+    it('a proxy URL with credentials in it: they are used, and the password never shows, even in the debug log', async () => {
+      const proxy = await startConnectProxy({ requireAuth: { username: 'agent', password: 'url-pass/789' } });
+      try {
+        const proxyUrl = proxy.url.replace('://', '://agent:url-pass%2F789@');
+        // world.run's leak scan includes the password inside Agent.ProxyUrl (as written and decoded).
+        const run = await w.run({ operation: 'list' }, { debug: true, variables: { 'Agent.ProxyUrl': proxyUrl } });
+        succeeded(run);
+        assert.ok(proxy.tunnels.length >= 1, 'the proxy carried the traffic with the URL credentials');
+        assert.ok(run.registeredSecrets.includes('url-pass%2F789') && run.registeredSecrets.includes('url-pass/789'));
+        assert.ok(!run.log.some((l) => l.includes('url-pass')), run.log.filter((l) => l.includes('url-pass')).join('\n'));
+        assert.ok(run.log.some((l) => l.includes('Agent.ProxyUrl=')), 'task-lib did log the proxy URL, masked');
+      } finally {
+        await proxy.close();
+      }
+    });
+
     it('a wrong proxy password is a clear error', async () => {
       const proxy = await startConnectProxy({ requireAuth: { username: 'agent', password: 'right-password-1' } });
       try {
@@ -73,6 +93,32 @@ describe('end to end: reliability and security', function () {
     it('trusts the emulator through the agent CA setting alone', async () => {
       const run = await w.run({ operation: 'list' }, { caVia: 'agent' });
       succeeded(run);
+    });
+
+    it('Agent.CAInfo adds to the trusted roots: NODE_EXTRA_CA_CERTS still counts when the agent names an unrelated CA', async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pat-ca-'));
+      try {
+        const other = await generate([{ name: 'commonName', value: 'Unrelated proxy CA' }], {
+          keyType: 'ec',
+          curve: 'P-256',
+          algorithm: 'sha256',
+          extensions: [{ name: 'basicConstraints', cA: true, critical: true }],
+        });
+        const otherCa = path.join(dir, 'other-ca.pem');
+        fs.writeFileSync(otherCa, other.cert);
+        // NODE_EXTRA_CA_CERTS holds the emulator's CA (caVia 'env'); Agent.CAInfo points to the unrelated one.
+        const run = await w.run({ operation: 'list' }, { caVia: 'env', variables: { 'Agent.CAInfo': otherCa } });
+        succeeded(run);
+        assert.ok(w.emu.requests.length >= 2);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('an unreadable Agent.CAInfo is a clear error before any request', async () => {
+      const run = await w.run({ operation: 'list' }, { caVia: 'env', variables: { 'Agent.CAInfo': '/nonexistent/ca.pem' } });
+      failed(run, /CA certificate file \(Agent\.CAInfo\) '\/nonexistent\/ca\.pem' cannot be read/);
+      assert.equal(w.emu.requests.length, 0);
     });
 
     it('an untrusted certificate is a clear error, not retried', async () => {

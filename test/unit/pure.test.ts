@@ -1,12 +1,17 @@
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as tls from 'node:tls';
 import { authorityEndpoints } from '../../tasks/PatLifecycleV1/src/authority';
 import { describeEntraError } from '../../tasks/PatLifecycleV1/src/entra';
 import { ApiError, SignInError, TransportError } from '../../tasks/PatLifecycleV1/src/errors';
 import { HttpLayer, retryAfterMs } from '../../tasks/PatLifecycleV1/src/http';
 import { parseAnswer, patTokenError } from '../../tasks/PatLifecycleV1/src/patsApi';
 import { AdaptivePool } from '../../tasks/PatLifecycleV1/src/pool';
-import { clip, neutralize, rememberSecret } from '../../tasks/PatLifecycleV1/src/sanitize';
+import { prepareCertificates } from '../../tasks/PatLifecycleV1/src/certificates';
+import { clip, neutralize, proxyUrlPassword, rememberSecret } from '../../tasks/PatLifecycleV1/src/sanitize';
 import { findLoggingCommand } from '../../scripts/lib/agentRunner';
 
 const ids = { tenantId: 'contoso.onmicrosoft.com', clientId: '11111111-2222-3333-4444-555555555555' };
@@ -230,5 +235,49 @@ describe('HttpLayer', () => {
       trickles.forEach(clearInterval);
       server.close();
     }
+  });
+});
+
+describe('prepareCertificates', () => {
+  const PEM = (name: string) => `-----BEGIN CERTIFICATE-----\n${name}\n-----END CERTIFICATE-----\n`;
+  let dir: string;
+  beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pat-certs-'))));
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it("trusts the union of Node's roots, NODE_EXTRA_CA_CERTS and Agent.CAInfo, and removes its file on dispose", () => {
+    fs.writeFileSync(path.join(dir, 'agent.pem'), PEM('AGENTCA'));
+    fs.writeFileSync(path.join(dir, 'extra.pem'), PEM('EXTRACA'));
+    const prepared = prepareCertificates({ caFile: path.join(dir, 'agent.pem') }, path.join(dir, 'extra.pem'), dir);
+    const file = prepared.cert?.caFile ?? '';
+    const bundle = fs.readFileSync(file, 'utf8');
+    assert.ok(bundle.includes('AGENTCA') && bundle.includes('EXTRACA'));
+    assert.ok(tls.rootCertificates.length > 50 && tls.rootCertificates.every((root) => bundle.includes(root)));
+    prepared.dispose();
+    assert.ok(!fs.existsSync(file));
+  });
+
+  it('without Agent.CAInfo it leaves trust to Node (roots and NODE_EXTRA_CA_CERTS)', () => {
+    assert.equal(prepareCertificates(null, undefined, dir).cert, undefined);
+    assert.equal(prepareCertificates({}, undefined, dir).cert, undefined);
+  });
+
+  it('passes the PEM client certificate and key with the passphrase; a certificate without its key is a problem, not a crash', () => {
+    fs.writeFileSync(path.join(dir, 'c.pem'), 'c');
+    fs.writeFileSync(path.join(dir, 'k.pem'), 'k');
+    const ok = prepareCertificates({ certFile: path.join(dir, 'c.pem'), keyFile: path.join(dir, 'k.pem'), passphrase: 'pw', certArchiveFile: path.join(dir, 'c.pfx') }, undefined, dir);
+    assert.deepEqual(ok.cert, { certFile: path.join(dir, 'c.pem'), keyFile: path.join(dir, 'k.pem'), passphrase: 'pw' });
+    assert.deepEqual(prepareCertificates({ certFile: path.join(dir, 'c.pem') }, undefined, dir).problems, ['ClientCertNoKey']);
+    assert.deepEqual(prepareCertificates({ certFile: path.join(dir, 'c.pem'), keyFile: path.join(dir, 'missing.pem') }, undefined, dir).problems, ['ClientCertUnreadable']);
+  });
+
+  it('an unreadable Agent.CAInfo throws', () => assert.throws(() => prepareCertificates({ caFile: path.join(dir, 'none.pem') }, undefined, dir), /ENOENT/));
+});
+
+describe('proxyUrlPassword', () => {
+  it('finds the password in a proxy URL, as written and decoded', () => {
+    assert.deepEqual(proxyUrlPassword('http://user:p%40ss@proxy.example:8080'), ['p%40ss', 'p@ss']);
+    assert.deepEqual(proxyUrlPassword('http://user:plain@proxy.example'), ['plain']);
+    assert.deepEqual(proxyUrlPassword('http://proxy.example:8080'), []);
+    assert.deepEqual(proxyUrlPassword('http://user@proxy.example'), []);
   });
 });

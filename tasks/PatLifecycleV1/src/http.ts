@@ -45,6 +45,8 @@ export interface HttpSettings {
   /** Origins (`https://host:port`) that may receive credentials. */
   trustedOrigins: readonly string[];
   debug: (message: string) => void;
+  /** Called by dispose (e.g. to remove files written for the certificates). */
+  onDispose?: () => void;
 }
 
 /**
@@ -223,6 +225,7 @@ export class HttpLayer {
 
   dispose(): void {
     this.client.dispose();
+    this.settings.onDispose?.();
   }
 }
 

@@ -49,3 +49,21 @@ export function clip(text: string, max = 300): string {
   const safe = redact(text);
   return safe.length > max ? `${safe.slice(0, max)}…` : safe;
 }
+
+/** The password in a URL's user information, as written and decoded. */
+export function proxyUrlPassword(url: string): string[] {
+  let written: string | undefined;
+  try {
+    written = new URL(url).password || undefined;
+  } catch {
+    written = /^[^:/?#]+:\/\/[^/?#]*?:([^/?#]*)@/.exec(url)?.[1] || undefined;
+  }
+  if (!written) return [];
+  let decoded = written;
+  try {
+    decoded = decodeURIComponent(written);
+  } catch {
+    // not percent-encoded
+  }
+  return decoded === written ? [written] : [written, decoded];
+}

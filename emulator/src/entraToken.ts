@@ -142,7 +142,14 @@ function refreshGrant(c: Call): EmuResponse {
     );
   }
   if (grant.refusal === 'userConfirmation') {
-    return oauthError(state, req, 400, 'interaction_required', 50199, 'For security reasons, user confirmation is required for this request. Please repeat the request allowing user interaction.');
+    return oauthError(
+      state,
+      req,
+      400,
+      'interaction_required',
+      50199,
+      'For security reasons, user confirmation is required for this request. Please repeat the request allowing user interaction.',
+    );
   }
   const scopes = checkScopes(app, form.scope);
   if (!scopes.ok) return scopeError(c, scopes);

@@ -57,7 +57,10 @@ describe('end to end: reliability and security', function () {
         assert.ok(proxy.tunnels.length >= 1, 'the proxy carried the traffic with the URL credentials');
         assert.ok(run.registeredSecrets.includes('url-pass%2F789') && run.registeredSecrets.includes('url-pass/789'));
         assert.ok(!run.log.some((l) => l.includes('url-pass')), run.log.filter((l) => l.includes('url-pass')).join('\n'));
-        assert.ok(run.log.some((l) => l.includes('Agent.ProxyUrl=')), 'task-lib did log the proxy URL, masked');
+        assert.ok(
+          run.log.some((l) => l.includes('Agent.ProxyUrl=')),
+          'task-lib did log the proxy URL, masked',
+        );
       } finally {
         await proxy.close();
       }

@@ -59,8 +59,7 @@ describe('neutralize', () => {
   });
 
   it('changes nothing else', () => {
-    for (const text of ['feed-token', 'C# #1 build', 'issue #42 [draft]', '👩‍💻 dev token', 'Ünïcødé\u00ADname'])
-      assert.equal(neutralize(text), text);
+    for (const text of ['feed-token', 'C# #1 build', 'issue #42 [draft]', '👩‍💻 dev token', 'Ünïcødé\u00ADname']) assert.equal(neutralize(text), text);
   });
 });
 
@@ -264,10 +263,16 @@ describe('prepareCertificates', () => {
   it('passes the PEM client certificate and key with the passphrase; a certificate without its key is a problem, not a crash', () => {
     fs.writeFileSync(path.join(dir, 'c.pem'), 'c');
     fs.writeFileSync(path.join(dir, 'k.pem'), 'k');
-    const ok = prepareCertificates({ certFile: path.join(dir, 'c.pem'), keyFile: path.join(dir, 'k.pem'), passphrase: 'pw', certArchiveFile: path.join(dir, 'c.pfx') }, undefined, dir);
+    const ok = prepareCertificates(
+      { certFile: path.join(dir, 'c.pem'), keyFile: path.join(dir, 'k.pem'), passphrase: 'pw', certArchiveFile: path.join(dir, 'c.pfx') },
+      undefined,
+      dir,
+    );
     assert.deepEqual(ok.cert, { certFile: path.join(dir, 'c.pem'), keyFile: path.join(dir, 'k.pem'), passphrase: 'pw' });
     assert.deepEqual(prepareCertificates({ certFile: path.join(dir, 'c.pem') }, undefined, dir).problems, ['ClientCertNoKey']);
-    assert.deepEqual(prepareCertificates({ certFile: path.join(dir, 'c.pem'), keyFile: path.join(dir, 'missing.pem') }, undefined, dir).problems, ['ClientCertUnreadable']);
+    assert.deepEqual(prepareCertificates({ certFile: path.join(dir, 'c.pem'), keyFile: path.join(dir, 'missing.pem') }, undefined, dir).problems, [
+      'ClientCertUnreadable',
+    ]);
   });
 
   it('an unreadable Agent.CAInfo throws', () => assert.throws(() => prepareCertificates({ caFile: path.join(dir, 'none.pem') }, undefined, dir), /ENOENT/));

@@ -16,10 +16,7 @@
  * characters (completely ignorable in ICU's root collation). Wider than ICU's set, never narrower.
  */
 const IGNORABLE = '[\\p{Default_Ignorable_Code_Point}\\p{Cf}\\p{Cc}]*';
-const COMMAND_PREFIX = new RegExp(
-  `#${IGNORABLE}#(?=${IGNORABLE}(?:v${IGNORABLE}s${IGNORABLE}o${IGNORABLE})?\\[)`,
-  'giu',
-);
+const COMMAND_PREFIX = new RegExp(`#${IGNORABLE}#(?=${IGNORABLE}(?:v${IGNORABLE}s${IGNORABLE}o${IGNORABLE})?\\[)`, 'giu');
 
 export function neutralize(text: string | number | null | undefined): string {
   return String(text ?? '')

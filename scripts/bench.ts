@@ -222,7 +222,7 @@ async function main(): Promise<void> {
       for (let r = 0; r < 3 * n; r++) {
         b.fresh();
         bare.push(await b.sample(process.execPath, ['-e', '0'], { PATH: process.env.PATH ?? '' }, () => true));
-        const failed = (m: Measured) => m.exitCode !== 0 && taskResult(m.stdout) === 'Failed';
+        const failed = (m: Measured) => m.exitCode === 0 && taskResult(m.stdout) === 'Failed'; // a failed task still exits 0
         plain.push(await b.sample(process.execPath, [BUNDLE], agentEnv({}, ca), failed));
         plainNoCa.push(await b.sample(process.execPath, [BUNDLE], agentEnv({}, {}), failed));
         b.fresh();

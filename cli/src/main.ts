@@ -269,7 +269,7 @@ function explain(err: unknown, options: LoginOptions): string {
   if (['65001', '65004'].includes(code) || /consent/i.test(text)) {
     return `${text}\nAn administrator can grant consent at: ${options.authorityHost}/${options.tenant}/adminconsent?client_id=${options.clientId}`;
   }
-  if (options.deviceCode && ['53003', '530033', '50199'].includes(code))
+  if (options.deviceCode && code === '53003')
     return `${text}\nConditional access blocks the device code flow here: run again without --device-code to sign in in a browser.`;
   return text;
 }

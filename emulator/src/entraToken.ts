@@ -131,6 +131,26 @@ function refreshGrant(c: Call): EmuResponse {
       `The refresh token has expired due to inactivity. The token was issued on ${new Date(grant.issuedAtMs).toISOString()} and was inactive for 90.00:00:00.`,
     );
   }
+  if (grant.refusal === 'signInFrequency') {
+    return oauthError(
+      state,
+      req,
+      400,
+      'invalid_grant',
+      70043,
+      `The refresh token has expired or is invalid due to sign-in frequency checks by conditional access. The token was issued on ${new Date(grant.issuedAtMs).toISOString()} and the maximum allowed lifetime for this request is 1.00:00:00.`,
+    );
+  }
+  if (grant.refusal === 'userConfirmation') {
+    return oauthError(
+      state,
+      req,
+      400,
+      'interaction_required',
+      50199,
+      'For security reasons, user confirmation is required for this request. Please repeat the request allowing user interaction.',
+    );
+  }
   const scopes = checkScopes(app, form.scope);
   if (!scopes.ok) return scopeError(c, scopes);
   if (!app.consented) return scopeError(c, consentRequired(app));

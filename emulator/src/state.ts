@@ -4,7 +4,7 @@ import { PatStore } from './patStore';
 import { newGuid, newRefreshToken, randomBase64url } from './random';
 import { VariableGroupStore } from './variableGroupStore';
 import { defaultVariant, type ServiceVariant } from './variant';
-import type { AppOptions, AppRecord, IssueRefreshTokenOptions, PatPolicy, TenantRecord, UserOptions, UserRecord } from './types';
+import type { AppOptions, AppRecord, IssueRefreshTokenOptions, PatPolicy, RefreshRefusal, TenantRecord, UserOptions, UserRecord } from './types';
 
 export const ADO_RESOURCE = '499b84ac-1321-427f-aa17-267ca6975798';
 export const DEFAULT_APP_SCOPES = 'vso.pats vso.pats_manage';
@@ -19,6 +19,7 @@ export interface RefreshGrant {
   expiresAtMs: number;
   revoked: boolean;
   scope: string;
+  refusal?: RefreshRefusal;
 }
 
 export interface AccessGrant {
@@ -148,6 +149,7 @@ export class State {
       expiresAtMs: options.expired ? now - 1000 : now + REFRESH_TOKEN_LIFETIME_MS,
       revoked: options.revoked ?? false,
       scope: options.scope ?? `${ADO_RESOURCE}/.default openid profile offline_access`,
+      refusal: options.refusal,
     });
     return token;
   }

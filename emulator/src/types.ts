@@ -107,9 +107,16 @@ export interface IssueRefreshTokenOptions {
   userId: string;
   expired?: boolean;
   revoked?: boolean;
+  /**
+   * Its redemption fails as Entra's does when a sign-in frequency policy has ended the token (AADSTS70043,
+   * BadTokenDueToSignInFrequency) or when the user must confirm the sign-in (AADSTS50199, CmsiInterrupt).
+   */
+  refusal?: RefreshRefusal;
   /** Scopes recorded on the grant (informational). */
   scope?: string;
 }
+
+export type RefreshRefusal = 'signInFrequency' | 'userConfirmation';
 
 export interface IssueAccessTokenOptions {
   tenantId: string;

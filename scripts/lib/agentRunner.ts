@@ -4,6 +4,11 @@
  * `##vso[...]` logging commands. Masks secrets as the agent would (values it was told are secret, from the
  * command on) and reports any secret printed before the agent could know it. Used by the end-to-end tests,
  * the demo and the benchmark.
+ *
+ * Commands are found the way the agent finds them, or more eagerly: the agent looks for `##vso[` with .NET's
+ * culture-sensitive `IndexOf` (agent `Command.TryParse`), which under ICU skips ignorable characters, so
+ * `#\u2060#vso[` counts. Here every default-ignorable, format (Cf) and control character is skipped and the case
+ * is ignored, so a test that sees no hostile command run has shown that the agent would run none either.
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -134,12 +139,11 @@ function interpret(stdout: string, stderr: string, exitCode: number | null, dura
   let completions = 0;
 
   for (const line of lines) {
-    const at = line.indexOf('##vso[');
-    if (at < 0) {
+    const cmd = parseCommand(line);
+    if (!cmd) {
       log.push(mask(line));
       continue;
     }
-    const cmd = commandFromString(line.slice(at));
     commands.push(cmd);
     const p = cmd.properties;
     switch (cmd.command) {
@@ -185,7 +189,10 @@ function interpret(stdout: string, stderr: string, exitCode: number | null, dura
       if (!secret || knownSecrets.includes(secret)) continue; // the agent masked it from the start
       const registeredAt = lines.findIndex((l) => isRegistration(l, secret));
       lines.forEach((l, i) => {
-        if (l.includes(secret) && !isRegistration(l, secret) && (registeredAt < 0 || i < registeredAt)) found.push({ line: i, secretKind: kind });
+        // A command's text as the agent logs it is unescaped (`%AZP25` -> `%`): look at both forms.
+        const cmd = parseCommand(l);
+        const shown = cmd ? `${l}\n${cmd.message}\n${Object.values(cmd.properties).join('\n')}` : l;
+        if (shown.includes(secret) && !isRegistration(l, secret) && (registeredAt < 0 || i < registeredAt)) found.push({ line: i, secretKind: kind });
       });
       if (stderr.includes(secret)) found.push({ line: -1, secretKind: kind });
     }
@@ -213,8 +220,39 @@ function interpret(stdout: string, stderr: string, exitCode: number | null, dura
 
 /** The agent learns a secret from `task.setsecret` or a secret `task.setvariable` carrying it. */
 function isRegistration(line: string, secret: string): boolean {
-  const at = line.indexOf('##vso[');
-  if (at < 0) return false;
-  const cmd = commandFromString(line.slice(at));
+  const cmd = parseCommand(line);
+  if (!cmd) return false;
   return cmd.message === secret && (cmd.command === 'task.setsecret' || (cmd.command === 'task.setvariable' && cmd.properties.issecret === 'true'));
+}
+
+/** What the agent's search may skip (wider than ICU's ignorables, never narrower). */
+const IGNORABLE = /[\p{Default_Ignorable_Code_Point}\p{Cf}\p{Cc}]/gu;
+const PREFIX = /##vso\[/iu;
+
+/**
+ * The logging command a line carries, as the agent would find it: from the first `##vso[` in the line once every
+ * ignorable character is removed, case ignored. Returns the command text starting at the prefix (the raw line's
+ * own text when the prefix stands there plainly, else the text with the ignorable characters removed), or
+ * undefined when the line holds no command.
+ */
+export function findLoggingCommand(line: string): string | undefined {
+  const stripped = line.replace(IGNORABLE, '');
+  const match = PREFIX.exec(stripped);
+  if (!match) return undefined;
+  const rawAt = line.indexOf('##vso[');
+  if (rawAt >= 0 && line.slice(0, rawAt).replace(IGNORABLE, '').length === match.index) return line.slice(rawAt);
+  return `##vso[${stripped.slice(match.index + match[0].length)}`;
+}
+
+/** The command a line carries; a line the agent could not parse (no brackets) is plain output, as there. */
+function parseCommand(line: string): TaskCommand | undefined {
+  const text = findLoggingCommand(line);
+  if (text === undefined) return undefined;
+  try {
+    const cmd = commandFromString(text);
+    cmd.command = cmd.command.toLowerCase(); // the agent looks areas up case-insensitively
+    return cmd;
+  } catch {
+    return undefined;
+  }
 }

@@ -3,6 +3,10 @@
  * against the emulator. docs/reliability.md keeps the resulting table for users.
  */
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { generate } from 'selfsigned';
 import type { Fault } from '../../emulator/src';
 import { BAD_INPUTS, BASE_INPUTS } from '../support/badInputs';
 import { startConnectProxy } from '../support/connectProxy';
@@ -43,6 +47,25 @@ describe('end to end: reliability and security', function () {
       }
     });
 
+    it('a proxy URL with credentials in it: they are used, and the password never shows, even in the debug log', async () => {
+      const proxy = await startConnectProxy({ requireAuth: { username: 'agent', password: 'url-pass/789' } });
+      try {
+        const proxyUrl = proxy.url.replace('://', '://agent:url-pass%2F789@');
+        // world.run's leak scan includes the password inside Agent.ProxyUrl (as written and decoded).
+        const run = await w.run({ operation: 'list' }, { debug: true, variables: { 'Agent.ProxyUrl': proxyUrl } });
+        succeeded(run);
+        assert.ok(proxy.tunnels.length >= 1, 'the proxy carried the traffic with the URL credentials');
+        assert.ok(run.registeredSecrets.includes('url-pass%2F789') && run.registeredSecrets.includes('url-pass/789'));
+        assert.ok(!run.log.some((l) => l.includes('url-pass')), run.log.filter((l) => l.includes('url-pass')).join('\n'));
+        assert.ok(
+          run.log.some((l) => l.includes('Agent.ProxyUrl=')),
+          'task-lib did log the proxy URL, masked',
+        );
+      } finally {
+        await proxy.close();
+      }
+    });
+
     it('a wrong proxy password is a clear error', async () => {
       const proxy = await startConnectProxy({ requireAuth: { username: 'agent', password: 'right-password-1' } });
       try {
@@ -73,6 +96,32 @@ describe('end to end: reliability and security', function () {
     it('trusts the emulator through the agent CA setting alone', async () => {
       const run = await w.run({ operation: 'list' }, { caVia: 'agent' });
       succeeded(run);
+    });
+
+    it('Agent.CAInfo adds to the trusted roots: NODE_EXTRA_CA_CERTS still counts when the agent names an unrelated CA', async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pat-ca-'));
+      try {
+        const other = await generate([{ name: 'commonName', value: 'Unrelated proxy CA' }], {
+          keyType: 'ec',
+          curve: 'P-256',
+          algorithm: 'sha256',
+          extensions: [{ name: 'basicConstraints', cA: true, critical: true }],
+        });
+        const otherCa = path.join(dir, 'other-ca.pem');
+        fs.writeFileSync(otherCa, other.cert);
+        // NODE_EXTRA_CA_CERTS holds the emulator's CA (caVia 'env'); Agent.CAInfo points to the unrelated one.
+        const run = await w.run({ operation: 'list' }, { caVia: 'env', variables: { 'Agent.CAInfo': otherCa } });
+        succeeded(run);
+        assert.ok(w.emu.requests.length >= 2);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('an unreadable Agent.CAInfo is a clear error before any request', async () => {
+      const run = await w.run({ operation: 'list' }, { caVia: 'env', variables: { 'Agent.CAInfo': '/nonexistent/ca.pem' } });
+      failed(run, /CA certificate file \(Agent\.CAInfo\) '\/nonexistent\/ca\.pem' cannot be read/);
+      assert.equal(w.emu.requests.length, 0);
     });
 
     it('an untrusted certificate is a clear error, not retried', async () => {
@@ -106,6 +155,20 @@ describe('end to end: reliability and security', function () {
       const run = await w.run({ operation: 'get', authorizationId: pat.authorizationId, requestTimeoutSeconds: '2' });
       succeeded(run);
       assert.equal(w.emu.requests.filter((r) => r.kind === 'pats').length, 4);
+    });
+
+    it('a hung GET with one connection allowed: the retry goes out on a fresh connection and the run succeeds', async () => {
+      const pat = seed('hung-once');
+      fault({ match: { kind: 'pats', method: 'GET' }, type: 'hang' });
+      const started = Date.now();
+      const run = await w.run({ operation: 'get', authorizationId: pat.authorizationId, parallelRequests: '1', requestTimeoutSeconds: '2' });
+      succeeded(run);
+      const gets = w.emu.requests.filter((r) => r.kind === 'pats');
+      assert.equal(gets.length, 2, explain(run));
+      assert.equal(gets[0].fault, 'hang');
+      assert.equal(gets[1].status, 200);
+      assert.notEqual(gets[1].connectionId, gets[0].connectionId, 'the retry did not wait behind the hung connection');
+      assert.ok(Date.now() - started < 15_000, `took ${Date.now() - started} ms`);
     });
 
     it('persistent throttling gives up with a message that says throttled', async () => {
@@ -253,6 +316,20 @@ describe('end to end: reliability and security', function () {
       }
     });
 
+    it('a sign-in frequency policy ended the refresh token (AADSTS70043): sign in again, the policy bounds unattended rotation', async () => {
+      const refreshToken = w.emu.issueRefreshToken({ tenantId: w.tenantId, clientId: w.clientId, userId: w.userId, refusal: 'signInFrequency' });
+      const run = await w.run({ operation: 'list', refreshToken });
+      failed(run, /sign-in frequency policy ended the refresh token's life .*AADSTS70043.*Sign in again .*bounds how long unattended rotation can run/);
+      assert.equal(w.emu.requests.filter((r) => r.kind === 'token').length, 1, 'not retried');
+    });
+
+    it('Entra wants the user to confirm the sign-in (AADSTS50199): sign in again in a browser, not a conditional access story', async () => {
+      const refreshToken = w.emu.issueRefreshToken({ tenantId: w.tenantId, clientId: w.clientId, userId: w.userId, refusal: 'userConfirmation' });
+      const run = await w.run({ operation: 'list', refreshToken });
+      failed(run, /wants the user to confirm this sign-in .*AADSTS50199.*Sign in again in a browser/);
+      assert.doesNotMatch(run.result?.message ?? '', /conditional access/i);
+    });
+
     it('a bad client secret on a confidential app', async () => {
       const app = w.emu.addApp({ tenantId: w.tenantId, clientSecret: 'right-secret-value-1234567890' });
       const refreshToken = w.emu.issueRefreshToken({ tenantId: w.tenantId, clientId: app.clientId, userId: w.userId });
@@ -264,16 +341,27 @@ describe('end to end: reliability and security', function () {
   });
 
   describe('hostile text from the API', () => {
-    it('a PAT named with a logging command sets nothing', async () => {
+    it('a PAT named with a logging command sets nothing, even hidden behind invisible characters or capitals', async () => {
+      // The agent runner finds commands as the agent does (ignorable characters skipped), and case-insensitively.
       seed('x ##vso[task.setvariable variable=Injected]pwned');
       seed('y ##vso[task.complete result=Failed]boom');
+      seed('z #\u2060#vso[task.setvariable variable=Injected2]pwned');
+      seed('w #\u200B#v\u00ADs\u200Do[task.setvariable variable=Injected3]pwned');
+      seed('v ##VSO[task.complete result=Failed]boom');
+      seed('##[error]looks like an error');
       const run = await w.run({ operation: 'list' });
       succeeded(run);
-      assert.equal(run.variables.Injected, undefined);
-      assert.ok(!run.commands.some((c) => c.properties.variable === 'Injected'));
+      for (const name of ['Injected', 'Injected2', 'Injected3']) {
+        assert.equal(run.variables[name], undefined, name);
+        assert.ok(!run.commands.some((c) => c.properties.variable === name), name);
+      }
       assert.ok(
         run.log.some((l) => l.includes('variable=Injected]pwned')),
         'the name is still shown, defused',
+      );
+      assert.ok(
+        run.log.some((l) => l.includes('# #[error]looks like an error')),
+        explain(run),
       );
     });
   });
@@ -289,14 +377,14 @@ describe('end to end: every wrong input fails before any request', function () {
   before(async () => (w = await startWorld()));
   after(async () => w.emu.close());
 
-  it(`${BAD_INPUTS.length} wrong inputs through the packaged task: a specific message, a non-zero exit, zero requests`, async () => {
+  it(`${BAD_INPUTS.length} wrong inputs through the packaged task: a Failed result with a specific message, exit code 0, zero requests`, async () => {
     const problems: string[] = [];
     for (let i = 0; i < BAD_INPUTS.length; i += 4) {
       await Promise.all(
         BAD_INPUTS.slice(i, i + 4).map(async ([what, overrides, expected]) => {
           const inputs = { ...w.base(), ...BASE_INPUTS, authorityHost: w.emu.url, serviceUrl: `${w.emu.url}/${ORG}`, ...overrides };
           const run = await w.run(inputs);
-          if (run.result?.result !== 'Failed' || run.exitCode === 0) problems.push(`${what}: ${run.result?.result ?? 'no result'}`);
+          if (run.result?.result !== 'Failed' || run.exitCode !== 0) problems.push(`${what}: ${run.result?.result ?? 'no result'}, exit ${run.exitCode}`);
           else if (!expected.test(run.result.message)) problems.push(`${what}: message ${run.result.message}`);
         }),
       );

@@ -107,6 +107,17 @@ describe('emulator: Entra endpoints', function () {
     assertAadError(await refresh(live), 400, 'invalid_grant', 50173);
   });
 
+  it('plays a sign-in frequency end (70043) and a confirmation interrupt (50199) on redemption', async () => {
+    const frequency = assertAadError(
+      await refresh(emu.issueRefreshToken({ tenantId, clientId, userId, refusal: 'signInFrequency' })),
+      400,
+      'invalid_grant',
+      70043,
+    );
+    assert.match(String(frequency.error_description), /sign-in frequency/);
+    assertAadError(await refresh(emu.issueRefreshToken({ tenantId, clientId, userId, refusal: 'userConfirmation' })), 400, 'interaction_required', 50199);
+  });
+
   it('answers consent_required, MFA and scope errors', async () => {
     const rt = emu.issueRefreshToken({ tenantId, clientId, userId });
     emu.setAppOption(clientId, { consented: false });

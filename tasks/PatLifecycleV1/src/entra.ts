@@ -175,29 +175,57 @@ export function describeEntraError(err: unknown, settings: Pick<SignInSettings, 
   return new SignInError(tl.loc('SignInFailed', code, summary), number || code);
 }
 
+/**
+ * AADSTS numbers -> messages. Each meaning is taken from Microsoft's reference of Entra error codes,
+ * https://learn.microsoft.com/entra/identity-platform/reference-error-codes (MicrosoftDocs/entra-docs,
+ * docs/identity-platform/reference-error-codes.md); the name there is given after each code. Numbers not listed
+ * (e.g. 90023, a generic InvalidRequest) get the generic SignInFailed message, or one by OAuth error.
+ */
 const ENTRA_MESSAGES: Record<string, string> = {
+  // ExpiredOrRevokedGrant: the refresh token expired due to inactivity.
   '70008': 'SignInRefreshTokenExpired',
+  // ExpiredOrRevokedGrantInactiveToken: the refresh token expired due to inactivity.
   '700082': 'SignInRefreshTokenExpired',
-  '700084': 'SignInRefreshTokenExpired',
+  // A refresh token issued to a single-page app has a fixed lifetime (24 hours) that cannot be extended.
+  '700084': 'SignInSpaRefreshTokenExpired',
+  // BadTokenDueToSignInFrequency: the refresh token expired or is invalid due to Conditional Access sign-in frequency.
+  '70043': 'SignInFrequency',
+  // FreshTokenNeeded: the grant was revoked (by an admin or the user); the user must sign in again.
   '50173': 'SignInRefreshTokenRevoked',
+  // SsoArtifactRevoked: the session is not valid because of password expiration or a recent password change.
   '50133': 'SignInRefreshTokenRevoked',
+  // InvalidRequest: the request is malformed or invalid (what a garbled refresh token gets).
   '9002313': 'SignInRefreshTokenRejected',
+  // InvalidGrant: authentication failed, the refresh token is not valid.
   '70000': 'SignInRefreshTokenRejected',
+  // DelegationDoesNotExist: no consent for the app.
   '65001': 'SignInConsent',
+  // UserDeclinedConsent.
   '65004': 'SignInConsent',
+  // UserStrongAuthClientAuthNRequired: multifactor authentication required.
   '50076': 'SignInMfa',
+  // UserStrongAuthEnrollmentRequired: multifactor authentication required (registration or federated claim).
   '50079': 'SignInMfa',
+  // ExternalSecurityChallenge: an external security challenge was not satisfied.
   '50158': 'SignInMfa',
+  // BlockedByConditionalAccess: the access policy does not allow token issuance.
   '53003': 'SignInConditionalAccess',
-  '530033': 'SignInConditionalAccess',
-  '50199': 'SignInConditionalAccess',
+  // CmsiInterrupt: user confirmation is required for this request (a security prompt, not conditional access).
+  '50199': 'SignInConfirmation',
+  // Invalid client secret.
   '7000215': 'SignInBadClientSecret',
+  // InvalidClientSecretExpiredKeysProvided.
   '7000222': 'SignInClientSecretExpired',
+  // The request body must contain 'client_assertion' or 'client_secret'.
   '7000218': 'SignInNeedsSecret',
+  // InvalidClientPublicClientWithCredential: a public client sends no secret.
   '700025': 'SignInPublicClientSecret',
+  // UnauthorizedClient_DoesNotMatchRequest: the application was not found in the tenant.
   '700016': 'SignInAppNotFound',
+  // InvalidTenantName: the tenant was not found.
   '90002': 'SignInTenantNotFound',
-  '90023': 'SignInTenantNotFound',
+  // UserUnauthorized: the user's account does not exist in the tenant.
   '50020': 'SignInWrongTenant',
+  // InvalidResourceServicePrincipalNotFound: the resource (Azure DevOps) is not in the tenant.
   '500011': 'SignInWrongResource',
 };

@@ -5,8 +5,8 @@
  * `Retry-After`, refuses to send credentials to any host but the configured ones, and never follows redirects.
  */
 import * as tl from 'azure-pipelines-task-lib/task';
-import { HttpClient } from 'typed-rest-client/HttpClient';
-import type { IRequestOptions } from 'typed-rest-client/Interfaces';
+import { HttpClient, type HttpClientResponse } from 'typed-rest-client/HttpClient';
+import type { IRequestHandler, IRequestOptions } from 'typed-rest-client/Interfaces';
 import { TaskError, TransportError } from './errors';
 import { clip } from './sanitize';
 
@@ -45,6 +45,8 @@ export interface HttpSettings {
   /** Origins (`https://host:port`) that may receive credentials. */
   trustedOrigins: readonly string[];
   debug: (message: string) => void;
+  /** Called by dispose (e.g. to remove files written for the certificates). */
+  onDispose?: () => void;
 }
 
 /**
@@ -110,8 +112,19 @@ export class HttpLayer {
       // Never ignoreSslError: a proxy does not make an untrusted certificate acceptable.
       ignoreSslError: false,
     };
-    this.client = new HttpClient(settings.userAgent, undefined, options);
+    // typed-rest-client prepares a request synchronously inside `request()`: this handler gives it the abort signal
+    // of the attempt being started, so that a timed-out attempt can destroy its request and with it the connection.
+    const signalHandler: IRequestHandler = {
+      prepareRequest: (requestOptions) => {
+        if (this.nextSignal) requestOptions.signal = this.nextSignal;
+      },
+      canHandleAuthentication: () => false,
+      handleAuthentication: () => Promise.reject(new Error('not supported')),
+    };
+    this.client = new HttpClient(settings.userAgent, [signalHandler], options);
   }
+
+  private nextSignal?: AbortSignal;
 
   trust(origin: string): void {
     this.trusted.add(new URL(origin).origin);
@@ -171,16 +184,31 @@ export class HttpLayer {
     }
   }
 
-  /** One attempt, bounded as a whole (connect, TLS, headers and body) by the request timeout. */
+  /**
+   * One attempt, bounded as a whole (connect, TLS, headers and body) by the request timeout. A timed-out attempt
+   * destroys its request, and so its connection, whatever state it is in: otherwise the connection stays busy and,
+   * with few sockets allowed (`parallelRequests: 1`), the retries queue behind it until the task gives up.
+   */
   private async once(request: HttpRequest, headers: Record<string, string>): Promise<HttpResponse> {
     this.requestCount++;
+    const controller = new AbortController();
+    let pending: Promise<HttpClientResponse>;
+    this.nextSignal = controller.signal;
+    try {
+      pending = this.client.request(request.method, request.url, request.body ?? '', headers);
+    } finally {
+      this.nextSignal = undefined;
+    }
     let abandon = (): void => {};
     const attempt = (async () => {
-      const response = await this.client.request(request.method, request.url, request.body ?? '', headers);
+      const response = await pending;
       abandon = () => response.message.destroy();
       return { response, body: await response.readBody() };
     })();
-    const { response, body } = await withTimeout(attempt, this.settings.timeoutMs, () => abandon());
+    const { response, body } = await withTimeout(attempt, this.settings.timeoutMs, () => {
+      controller.abort();
+      abandon();
+    });
     const status = response.message.statusCode ?? 0;
     const out: Record<string, string> = {};
     for (const [k, v] of Object.entries(response.message.headers)) {
@@ -197,6 +225,7 @@ export class HttpLayer {
 
   dispose(): void {
     this.client.dispose();
+    this.settings.onDispose?.();
   }
 }
 

@@ -3,11 +3,13 @@
  * One top-level catch sets the result, once.
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tl from 'azure-pipelines-task-lib/task';
 import { signIn } from './entra';
 import { TaskError } from './errors';
-import { HttpLayer } from './http';
+import { HttpLayer, type ProxySettings } from './http';
+import { prepareCertificates } from './certificates';
 import { runOperation, type Logger } from './operations';
 import { SECRET_INPUTS, parseParameters, type TaskParameters } from './params';
 import { PatsApi } from './patsApi';
@@ -15,7 +17,7 @@ import { SecretPersistence } from './persistence';
 import { VariableGroupsApi } from './variableGroupsApi';
 import { AdaptivePool } from './pool';
 import { TaskOutputs, summaryMarkdown, uploadSummary } from './outputs';
-import { neutralize } from './sanitize';
+import { clip, neutralize, rememberSecret } from './sanitize';
 
 /** Inputs through task-lib; a secret input is registered as secret the moment it is read. */
 export function readInput(name: string): string | undefined {
@@ -24,9 +26,39 @@ export function readInput(name: string): string | undefined {
   return value;
 }
 
-/** tl.setSecret refuses multi-line values: register each line. */
+/**
+ * tl.setSecret refuses multi-line values: register each line. The task also remembers them, so that a message
+ * clipped in the middle of one never shows a part of it (sanitize.ts, clip).
+ */
 export function registerSecret(value: string): void {
-  for (const line of value.split(/\r?\n/)) if (line.trim() !== '') tl.setSecret(line.trim());
+  rememberSecret(value);
+  for (const line of value.split(/\r?\n/)) {
+    if (line.trim() === '') continue;
+    rememberSecret(line.trim());
+    tl.setSecret(line.trim());
+  }
+}
+
+/** The agent's proxy, with credentials written into its URL moved to the username and password typed-rest-client uses. */
+function agentProxy(): ProxySettings | null {
+  const proxy = tl.getHttpProxyConfiguration();
+  if (!proxy) return null;
+  let url: URL;
+  try {
+    url = new URL(proxy.proxyUrl);
+  } catch {
+    return proxy;
+  }
+  if (!url.username && !url.password) return proxy;
+  const settings: ProxySettings = { ...proxy };
+  if (!proxy.proxyUsername) {
+    settings.proxyUsername = decodeURIComponent(url.username);
+    settings.proxyPassword = decodeURIComponent(url.password);
+  }
+  url.username = '';
+  url.password = '';
+  settings.proxyUrl = url.toString();
+  return settings;
 }
 
 const log: Logger = {
@@ -36,11 +68,15 @@ const log: Logger = {
 };
 
 let finished = false;
+/**
+ * Sets the task's result, once. A failed run reports Failed through this result command only and still exits
+ * with code 0: the agent runs Node tasks with `requireExitCodeZero` and takes any other exit code as an
+ * infrastructure failure, adding its own "Exit code 1 returned from process" error beside the task's message.
+ */
 function finish(result: tl.TaskResult, message: string): void {
   if (finished) return;
   finished = true;
   tl.setResult(result, message);
-  if (result === tl.TaskResult.Failed) process.exitCode = 1;
 }
 
 function failure(err: unknown): string {
@@ -60,18 +96,26 @@ function taskVersion(): string {
 }
 
 function httpLayer(params: TaskParameters): HttpLayer {
-  const proxy = tl.getHttpProxyConfiguration();
+  const proxy = agentProxy();
   if (proxy?.proxyPassword) registerSecret(proxy.proxyPassword);
-  const cert = tl.getHttpCertConfiguration();
-  if (cert?.passphrase) registerSecret(cert.passphrase);
+  const agentCert = tl.getHttpCertConfiguration();
+  if (agentCert?.passphrase) registerSecret(agentCert.passphrase);
+  let certs;
+  try {
+    certs = prepareCertificates(agentCert, process.env.NODE_EXTRA_CA_CERTS, tl.getVariable('Agent.TempDirectory') || os.tmpdir());
+  } catch (err) {
+    throw new TaskError(tl.loc('CaFileUnreadable', agentCert?.caFile ?? '', clip(String((err as Error)?.message ?? err), 200)));
+  }
+  for (const problem of certs.problems) tl.warning(problem === 'ClientCertNoKey' ? tl.loc('ClientCertNoKey') : tl.loc('ClientCertUnreadable'));
   return new HttpLayer({
     timeoutMs: params.requestTimeoutSeconds * 1000,
     userAgent: `PatLifecycle/${taskVersion()} (Azure Pipelines task; node ${process.version})`,
     maxSockets: params.parallelRequests,
     proxy,
-    cert,
+    cert: certs.cert,
     trustedOrigins: [params.authorityHost, params.serviceUrl],
     debug: (message) => tl.debug(message),
+    onDispose: () => certs.dispose(),
   });
 }
 
@@ -163,10 +207,10 @@ export async function run(): Promise<void> {
 }
 
 // Any stray failure ends in the one Failed result (and never loops: once finished, nothing more is written).
+// The exit code stays 0 (see finish).
 process.on('unhandledRejection', (reason) => {
   if (!finished) finish(tl.TaskResult.Failed, failure(reason));
 });
 process.on('uncaughtException', (err) => {
   if (!finished) finish(tl.TaskResult.Failed, failure(err));
-  process.exitCode = 1;
 });

@@ -191,7 +191,7 @@ async function main(): Promise<void> {
       const seed = Array.from({ length: 120 }, (_, i) => ({ displayName: `bulk-${i}` }));
       const s = await rounds(n, 'bulk revoke', async () => {
         b.fresh(seed);
-        const run = await b.task({ operation: 'revoke', displayName: 'bulk-*' });
+        const run = await b.task({ operation: 'revoke', displayName: 'bulk-*', revokeLimit: '120' });
         const revoked = emu.listPats(b.userId).filter((p) => p.revoked).length;
         if (revoked !== 120) throw new Error(`bulk revoke revoked ${revoked} of 120`);
         const deletes = emu.requests.filter((r) => r.kind === 'pats' && r.method === 'DELETE').map((r) => r.time.getTime());

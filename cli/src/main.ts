@@ -86,7 +86,7 @@ export async function main(argv: string[]): Promise<number> {
     if (options.store) {
       const api = new VariableGroupsApi(layer, options.store.collectionUrl, options.store.project, result.accessToken);
       const group = await api.find(options.store.group);
-      await api.setSecrets(group, { [options.store.variable]: refreshToken });
+      await api.setVariables(group, { [options.store.variable]: { value: refreshToken, isSecret: true } });
       say(`Stored the refresh token as secret variable ${options.store.variable} in variable group '${group.name}'.`);
     } else {
       process.stdout.write(`${refreshToken}\n`);

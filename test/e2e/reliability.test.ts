@@ -199,7 +199,7 @@ describe('end to end: reliability and security', function () {
     );
     w.emu.setPolicy({ rateLimit: { maxRequests: 12, perSeconds: 1 } });
     try {
-      const run = await w.run({ operation: 'revoke', displayName: 'rl-*' });
+      const run = await w.run({ operation: 'revoke', displayName: 'rl-*', revokeLimit: '30' });
       succeeded(run);
       assert.ok(pats.every((p) => w.emu.checkPat(p.token, ORG) === 'revoked'));
       assert.ok(

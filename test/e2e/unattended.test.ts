@@ -41,7 +41,13 @@ describe('end to end: unattended rotation', function () {
     assert.equal(w.emu.checkPat(old.token, ORG), 'revoked');
     // Order: create, persist, set outputs, revoke old.
     const kinds = w.emu.requests.map((r) => `${r.kind} ${r.method}`);
-    assert.deepEqual(kinds, ['token POST', 'pats GET', 'pats POST', 'variablegroups GET', 'variablegroups PUT', 'pats DELETE'], kinds.join(', '));
+    // The group is read (which PAT it holds), written, and read back (the write stuck) before the old PAT goes.
+    assert.deepEqual(
+      kinds,
+      ['token POST', 'pats GET', 'variablegroups GET', 'pats POST', 'variablegroups PUT', 'variablegroups GET', 'pats DELETE'],
+      kinds.join(', '),
+    );
+    assert.deepEqual(stored.variables['FeedToken.AuthorizationId'], { value: run.variables.AuthorizationId.value, isSecret: false });
     assert.match(run.summaries[0], /stored as secret variable PatLifecycle\.RefreshToken in variable group 'pat-rotation'/);
   });
 

@@ -99,6 +99,10 @@ export class FakePats implements PatsClient {
     return Promise.resolve();
   }
 
+  serviceNow(): Date {
+    return this.now();
+  }
+
   private view(p: FakePat): PatToken {
     return {
       authorizationId: p.authorizationId,

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { TaskError, TransportError } from '../../tasks/PatLifecycleV1/src/errors';
-import { nameMatcher, runOperation, type OutputSink } from '../../tasks/PatLifecycleV1/src/operations';
+import { nameMatcher, runOperation, type DeliveryTarget, type OutputSink } from '../../tasks/PatLifecycleV1/src/operations';
 import { parseParameters } from '../../tasks/PatLifecycleV1/src/params';
 import type { PatToken } from '../../tasks/PatLifecycleV1/src/patsApi';
 import { AdaptivePool } from '../../tasks/PatLifecycleV1/src/pool';
@@ -29,10 +29,21 @@ class RecordingOutputs implements OutputSink {
   rotated(value: boolean) {
     this.values.Rotated = String(value);
   }
-  delivered = async () => {
-    this.events.push('delivered');
-    await this.deliveredHook?.();
-  };
+}
+
+/** A variable group stand-in: records the delivery in the outputs' event list, keeps the delivered id. */
+class FakeTarget implements DeliveryTarget {
+  label = "variable group 'fake'";
+  holds?: string;
+  constructor(private readonly out: RecordingOutputs) {}
+  deliveredId(): Promise<string | undefined> {
+    return Promise.resolve(this.holds);
+  }
+  async storePat(pat: { token: string; authorizationId: string }): Promise<void> {
+    this.out.events.push('delivered');
+    await this.out.deliveredHook?.();
+    this.holds = pat.authorizationId.toLowerCase();
+  }
 }
 
 function setup(inputs: Record<string, string>, api = new FakePats(now)) {
@@ -47,7 +58,8 @@ function setup(inputs: Record<string, string>, api = new FakePats(now)) {
   const out = new RecordingOutputs();
   const logs: string[] = [];
   const log = { info: (m: string) => logs.push(m), warn: (m: string) => logs.push(`WARN ${m}`), debug: () => {} };
-  const run = () => runOperation({ api, params, out, log, now, pool: new AdaptivePool(params.parallelRequests) });
+  const target = new FakeTarget(out);
+  const run = () => runOperation({ api, params, out, log, now, pool: new AdaptivePool(params.parallelRequests), target });
   return { api, out, logs, run };
 }
 

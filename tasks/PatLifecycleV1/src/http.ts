@@ -97,6 +97,8 @@ export class HttpLayer {
   readonly events: HttpEvents = {};
   /** Requests sent, retries included. */
   requestCount = 0;
+  /** Service clock minus agent clock, by origin, from the latest answer's `Date` header. */
+  private readonly clockOffsets = new Map<string, number>();
 
   constructor(private readonly settings: HttpSettings) {
     this.retry = { ...DEFAULT_RETRY, ...settings.retry };
@@ -214,7 +216,17 @@ export class HttpLayer {
     for (const [k, v] of Object.entries(response.message.headers)) {
       if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
     }
+    const serviceDate = Date.parse(out.date ?? '');
+    if (!Number.isNaN(serviceDate)) this.clockOffsets.set(new URL(request.url).origin, serviceDate - Date.now());
     return { status, headers: out, body };
+  }
+
+  /**
+   * The service's clock as its `Date` headers show it (to the second): what its timestamps (a PAT's validFrom)
+   * must be compared with, since the agent's clock may be off. The agent's clock until the origin has answered.
+   */
+  serviceNow(origin: string): Date {
+    return new Date(Date.now() + (this.clockOffsets.get(new URL(origin).origin) ?? 0));
   }
 
   /** Exponential backoff with jitter: between half and all of the doubled delay. */

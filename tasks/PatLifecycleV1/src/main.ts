@@ -181,12 +181,12 @@ export async function run(): Promise<void> {
         params.tokenVariable,
         auth.newRefreshToken,
       );
-    if (persistence) outputs.delivered = (pat) => persistence.storePat(pat.token);
-
     const api = new PatsApi(http, params.serviceUrl, params.apiVersion, auth.accessToken);
+    const pending = new Set<string>();
+    onCancel = () => revokeUndelivered(api, pending, persistence);
     let result;
     try {
-      result = await runOperation({ api, params, out: outputs, log, now: () => new Date(), pool });
+      result = await runOperation({ api, params, out: outputs, log, now: () => new Date(), pool, target: persistence, pending });
     } catch (err) {
       // The operation failed, but Entra's new refresh token is valid: keep it for the next run if we can.
       await persistence?.storeRefreshToken().catch((e: unknown) => tl.warning(failure(e)));
@@ -205,6 +205,58 @@ export async function run(): Promise<void> {
     http?.dispose();
   }
 }
+
+/** Set while an operation runs: what a cancelled run does before it ends. */
+let onCancel: (() => Promise<string>) | undefined;
+
+/**
+ * A cancelled job (the agent signals the task) must not leave a PAT active that nobody has: each PAT this run
+ * created and did not deliver is revoked. A PAT the variable group may hold is not: a write still on its way is
+ * waited for, and the group is read to see which PAT it holds. Bounded, since the agent kills the task soon after.
+ */
+async function revokeUndelivered(api: PatsApi, pending: ReadonlySet<string>, persistence: SecretPersistence | undefined): Promise<string> {
+  const ids = [...pending];
+  if (ids.length === 0) return tl.loc('CancelledNothingPending');
+  const bounded = <T>(p: Promise<T>, ms: number): Promise<T | undefined> =>
+    Promise.race([p.catch(() => undefined), new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), ms).unref())]);
+  let holds: string | undefined;
+  let unknown = false;
+  if (persistence?.tokenVariable) {
+    unknown = !(await persistence.settled(CANCEL_WRITE_WAIT_MS));
+    holds = unknown ? undefined : await bounded(persistence.deliveredId(), CANCEL_READ_MS);
+  }
+  const lines: string[] = [];
+  for (const id of ids) {
+    if (holds === id.toLowerCase()) lines.push(tl.loc('CancelledDelivered', id));
+    else if (unknown) lines.push(tl.loc('CancelledUnknown', id));
+    else {
+      const done = await bounded(
+        api.revoke(id).then(() => true),
+        CANCEL_REVOKE_MS,
+      );
+      lines.push(done ? tl.loc('CancelledRevoked', id) : tl.loc('CancelledNotRevoked', id));
+    }
+  }
+  return lines.join('\n');
+}
+
+const CANCEL_WRITE_WAIT_MS = 2000;
+const CANCEL_READ_MS = 1500;
+const CANCEL_REVOKE_MS = 2500;
+
+function cancelled(signal: NodeJS.Signals): void {
+  if (finished) return;
+  const cleanUp = onCancel ?? (() => Promise.resolve(tl.loc('CancelledNothingPending')));
+  onCancel = undefined;
+  void cleanUp()
+    .catch((err: unknown) => failure(err))
+    .then((what) => {
+      finish(tl.TaskResult.Cancelled, tl.loc('Cancelled', signal, what));
+      process.exit(0);
+    });
+}
+process.once('SIGINT', cancelled);
+process.once('SIGTERM', cancelled);
 
 // Any stray failure ends in the one Failed result (and never loops: once finished, nothing more is written).
 // The exit code stays 0 (see finish).

@@ -5,7 +5,8 @@
  */
 import * as tl from 'azure-pipelines-task-lib/task';
 import { ApiError, TaskError, TransportError } from './errors';
-import type { TaskParameters } from './params';
+import { DeliveryError } from './persistence';
+import { DEFAULT_REVOKE_LIMIT, type TaskParameters } from './params';
 import { decodeHtmlEntities, isNotFound, sameScopes, type DisplayFilterOption, type PatCreateRequest, type PatsClient, type PatToken } from './patsApi';
 import { AdaptivePool } from './pool';
 import { neutralize } from './sanitize';
@@ -25,8 +26,16 @@ export interface OutputSink {
   pat(pat: PatToken): void;
   tokens(pats: readonly PatToken[]): void;
   rotated(value: boolean): void;
-  /** Called with a new PAT before its outputs are set: may persist it (throws if it cannot). */
-  delivered?(pat: PatToken & { token: string }): Promise<void>;
+}
+
+/** A lasting place a new PAT is delivered to (the variable group), that can say which PAT it holds. */
+export interface DeliveryTarget {
+  /** For messages: e.g. "variable group 'pat-rotation'". */
+  readonly label: string;
+  /** The id of the PAT the target holds now, read fresh; undefined when it names none (or keeps no ids). */
+  deliveredId(): Promise<string | undefined>;
+  /** Writes the PAT and reads it back; throws a DeliveryError unless the target is seen to hold it. */
+  storePat(pat: { token: string; authorizationId: string }): Promise<void>;
 }
 
 export interface Context {
@@ -36,6 +45,9 @@ export interface Context {
   log: Logger;
   now: () => Date;
   pool: AdaptivePool;
+  target?: DeliveryTarget;
+  /** PATs created by this run and not yet delivered: what a cancelled run revokes. */
+  pending?: Set<string>;
 }
 
 export interface SummaryRow {
@@ -121,12 +133,7 @@ async function get(ctx: Context): Promise<OperationResult> {
 // -------------------------------------------------------------------------------------------- create
 async function create(ctx: Context): Promise<OperationResult> {
   const { params } = ctx;
-  const request: PatCreateRequest = {
-    displayName: params.displayName as string,
-    scope: params.scope as string,
-    validTo: params.validTo.toISOString(),
-    allOrgs: false,
-  };
+  const request = createRequest(ctx, params.displayName as string, params.scope as string);
   const issues: string[] = [];
   const pat = await createAndDeliver(ctx, request, new Set(), issues);
   return { issues, message: tl.loc('CreateDone', neutralize(pat.displayName), pat.authorizationId, pat.validTo), rows: [{ pat, status: 'created' }] };
@@ -169,7 +176,16 @@ async function revoke(ctx: Context): Promise<OperationResult> {
     }
     targets = [found.pat];
   } else {
-    targets = (await listAll(api, 'active')).filter(nameMatcher(params.displayName as string));
+    const active = await listAll(api, 'active');
+    targets = active.filter(nameMatcher(params.displayName as string));
+    // A pattern that reaches further than meant (`*`) must not revoke every PAT of the user by accident.
+    const limit = params.revokeLimit ?? DEFAULT_REVOKE_LIMIT;
+    if (!params.dryRun && targets.length > limit) {
+      throw new TaskError(tl.loc('RevokeTooMany', neutralize(params.displayName), targets.length, limit, targets.length));
+    }
+    if (!params.dryRun && params.revokeLimit === undefined && targets.length > 1 && targets.length === active.length) {
+      throw new TaskError(tl.loc('RevokeEveryPat', neutralize(params.displayName), targets.length, targets.length));
+    }
   }
   if (targets.length === 0) {
     out.tokens([]);
@@ -194,16 +210,12 @@ async function revoke(ctx: Context): Promise<OperationResult> {
 async function rotate(ctx: Context): Promise<OperationResult> {
   const { params, api, log, out } = ctx;
   const issues: string[] = [];
-  let current: PatToken | undefined;
   let siblings: PatToken[];
-  if (params.authorizationId) {
-    current = (await existing(ctx, params.authorizationId, 'rotate')).pat;
-    siblings = [current];
-  } else {
-    siblings = (await listAll(api, 'active')).filter(nameMatcher(params.displayName as string));
-    siblings.sort((a, b) => Date.parse(b.validFrom) - Date.parse(a.validFrom));
-    current = siblings[0];
-  }
+  if (params.authorizationId) siblings = [(await existing(ctx, params.authorizationId, 'rotate')).pat];
+  else siblings = (await listAll(api, 'active')).filter(nameMatcher(params.displayName as string));
+  siblings.sort((a, b) => Date.parse(b.validFrom) - Date.parse(a.validFrom));
+  const view = await deliveryView(ctx, siblings, issues);
+  const current = view.current;
 
   if (!current) {
     const name = params.displayName as string;
@@ -211,72 +223,54 @@ async function rotate(ctx: Context): Promise<OperationResult> {
     const expired = (await listAll(api, 'expired')).filter(nameMatcher(name)).sort((a, b) => Date.parse(b.validFrom) - Date.parse(a.validFrom))[0];
     if (expired) {
       log.info(tl.loc('RotateExpired', neutralize(expired.displayName), expired.authorizationId, expired.validTo));
-      const request: PatCreateRequest = {
-        displayName: expired.displayName,
-        scope: params.scope ?? expired.scope,
-        validTo: params.validTo.toISOString(),
-        allOrgs: false,
-      };
-      const pat = await createAndDeliver(ctx, request, new Set([expired.authorizationId]), issues);
+      const request = createRequest(ctx, expired.displayName, params.scope ?? expired.scope);
+      const pat = await createAndDeliver(ctx, request, new Set([expired.authorizationId, ...siblings.map((p) => p.authorizationId)]), issues);
       out.rotated(true);
+      const cleaned = await revokeAbandoned(ctx, view, issues);
       return {
         issues,
         message: tl.loc('RotateCreated', neutralize(pat.displayName), pat.authorizationId),
-        rows: [
-          { pat, status: 'created' },
-          { pat: expired, status: 'expired' },
-        ],
+        rows: [{ pat, status: 'created' }, { pat: expired, status: 'expired' }, ...cleaned],
       };
+    }
+    if (siblings.length > 0) {
+      // Only PATs another run may be delivering right now: leave them be, and do not add one more.
+      throw new TaskError(tl.loc('RotateOnlyInFlight', neutralize(name)));
     }
     if (!params.createIfMissing) throw new TaskError(tl.loc('RotateNoMatch', neutralize(name)));
     if (name.includes('*')) throw new TaskError(tl.loc('RotateNoMatchWildcard', neutralize(name)));
     if (!params.scope) throw new TaskError(tl.loc('RotateCreateNeedsScope', neutralize(name)));
     log.info(tl.loc('RotateCreatingMissing', neutralize(name)));
-    const pat = await createAndDeliver(
-      ctx,
-      { displayName: name, scope: params.scope, validTo: params.validTo.toISOString(), allOrgs: false },
-      new Set(),
-      issues,
-    );
+    const pat = await createAndDeliver(ctx, createRequest(ctx, name, params.scope), new Set(), issues);
     out.rotated(true);
     return { issues, message: tl.loc('RotateCreated', neutralize(pat.displayName), pat.authorizationId), rows: [{ pat, status: 'created' }] };
   }
 
   const now = ctx.now();
-  if (params.rotateWhenExpiringWithinDays !== undefined) {
-    const daysLeft = (Date.parse(current.validTo) - now.getTime()) / DAY;
-    if (daysLeft > params.rotateWhenExpiringWithinDays) {
-      const message = tl.loc(
-        'RotateNotDue',
-        neutralize(current.displayName),
-        current.authorizationId,
-        Math.floor(daysLeft),
-        params.rotateWhenExpiringWithinDays,
-      );
+  if (params.rotateWhenExpiringWithinDays !== undefined && !view.mustRotate) {
+    const left = (Date.parse(current.validTo) - now.getTime()) / DAY;
+    if (left > params.rotateWhenExpiringWithinDays) {
+      const message = tl.loc('RotateNotDue', neutralize(current.displayName), current.authorizationId, Math.floor(left), params.rotateWhenExpiringWithinDays);
       log.info(message);
       out.pat(current);
       out.rotated(false);
-      return { issues, message, rows: [{ pat: current, status: 'not due' }] };
+      const cleaned = await revokeAbandoned(ctx, view, issues);
+      return { issues, message, rows: [{ pat: current, status: 'not due' }, ...cleaned] };
     }
   }
 
-  // Older PATs are those with the current one's exact name, even when a pattern selected it.
-  siblings = siblings.filter((p) => p.displayName === current.displayName);
   if (current.targetAccounts === null) issues.push(tl.loc('RotateGlobalToOrg', neutralize(current.displayName), params.organization));
   log.info(tl.loc('RotateStart', describe(current, now)));
-  const request: PatCreateRequest = {
-    displayName: current.displayName,
-    scope: params.scope ?? current.scope,
-    validTo: params.validTo.toISOString(),
-    allOrgs: false,
-  };
-  const fresh = await createAndDeliver(ctx, request, new Set(siblings.map((p) => p.authorizationId)), issues);
+  const request = createRequest(ctx, current.displayName, params.scope ?? current.scope);
+  const known = new Set([...siblings.map((p) => p.authorizationId), ...(view.deliveredId ? [view.deliveredId] : [])]);
+  const fresh = await createAndDeliver(ctx, request, known, issues);
   out.rotated(true);
 
-  // Only now, with the new PAT delivered, do the old ones go.
-  const older = siblings.filter((p) => p.authorizationId !== fresh.authorizationId);
-  const keep = older.slice(0, params.keepPrevious);
-  const retire = older.slice(params.keepPrevious);
+  // Only now, with the new PAT delivered, do the old ones go: the replaced PAT and the ones before it (less the
+  // kept ones), and abandoned undelivered PATs. Never a PAT another run may be delivering right now.
+  const lineage = view.lineage.filter((p) => p.authorizationId !== fresh.authorizationId && p.displayName === current.displayName);
+  const keep = lineage.slice(0, params.keepPrevious);
+  const retire = [...lineage.slice(params.keepPrevious), ...view.abandoned];
   for (const pat of keep) log.info(tl.loc('RotateKept', neutralize(pat.displayName), pat.authorizationId, pat.validTo));
   const { revoked, failed } = await revokeAll(ctx, retire);
   for (const { pat, reason } of failed)
@@ -284,64 +278,187 @@ async function rotate(ctx: Context): Promise<OperationResult> {
   const rows: SummaryRow[] = [
     { pat: fresh, status: 'created' },
     ...keep.map((pat) => ({ pat, status: 'kept' })),
-    ...revoked.map((pat) => ({ pat, status: 'revoked' })),
+    ...revoked.map((pat) => ({ pat, status: view.abandoned.includes(pat) ? 'revoked (never delivered)' : 'revoked' })),
     ...failed.map(({ pat }) => ({ pat, status: 'revoke failed' })),
+    ...view.inFlight.map((pat) => ({ pat, status: 'left active (another run?)' })),
   ];
   return { issues, message: tl.loc('RotateDone', neutralize(fresh.displayName), fresh.authorizationId, fresh.validTo, revoked.length), rows };
+}
+
+/** How long a PAT may take from its create to its delivery: younger undelivered PATs may be another run's. */
+export const IN_FLIGHT_MS = 15 * 60_000;
+
+/**
+ * Which of the active PATs of a name is the one in use, and what the others are.
+ *
+ * - With a variable group and a token variable, the group's companion variable names the delivered PAT: that is
+ *   the current one. Newer PATs of the name were never delivered: those created less than IN_FLIGHT_MS ago may be
+ *   another run's that is about to deliver (`inFlight`: left alone), older ones were abandoned (a cancelled or
+ *   killed run: `abandoned`, revoked). When the group names no active PAT of this name, it holds a dead or unknown
+ *   PAT: the rotation is due whatever the window says.
+ * - Without one, the newest PAT is the current one (as before), and PATs created less than IN_FLIGHT_MS ago are
+ *   never revoked by this run (another run may have just delivered one).
+ *
+ * `lineage`: the current PAT and the older ones, newest first: what keepPrevious counts and rotation retires.
+ */
+interface DeliveryView {
+  current?: PatToken;
+  deliveredId?: string;
+  lineage: PatToken[];
+  abandoned: PatToken[];
+  inFlight: PatToken[];
+  mustRotate: boolean;
+}
+
+async function deliveryView(ctx: Context, siblings: readonly PatToken[], issues: string[]): Promise<DeliveryView> {
+  const youngFrom = ctx.api.serviceNow().getTime() - IN_FLIGHT_MS;
+  const young = (p: PatToken): boolean => Date.parse(p.validFrom) >= youngFrom;
+  const deliveredId = await ctx.target?.deliveredId();
+  const view: DeliveryView = { deliveredId, lineage: [], abandoned: [], inFlight: [], mustRotate: false };
+  const delivered = deliveredId ? siblings.find((p) => p.authorizationId.toLowerCase() === deliveredId) : undefined;
+  if (delivered) {
+    view.current = delivered;
+    for (const p of siblings) {
+      if (p === delivered || Date.parse(p.validFrom) < Date.parse(delivered.validFrom)) view.lineage.push(p);
+      else (young(p) ? view.inFlight : view.abandoned).push(p);
+    }
+  } else {
+    if (deliveredId && !ctx.params.authorizationId) {
+      issues.push(tl.loc('DeliveredNotActive', ctx.target?.label ?? '', deliveredId));
+      view.mustRotate = true;
+    }
+    // Legacy (no companion yet, or no group): the newest PAT is the current one; young others are left alone.
+    view.current = siblings[0];
+    for (const p of siblings) (p === siblings[0] || !young(p) ? view.lineage : view.inFlight).push(p);
+    if (view.current && young(view.current) && !deliveredId && siblings.length > 1) {
+      // The newest is young too: it may be another run's; it stays current (a second rotation is harmless).
+    }
+  }
+  if (view.inFlight.length > 0) {
+    issues.push(tl.loc('OverlapDetected', view.inFlight.map((p) => `${p.authorizationId} (${p.validFrom})`).join(', ')));
+  }
+  return view;
+}
+
+/** Undelivered PATs abandoned by an earlier run (cancelled or killed before delivery): nobody can use them. */
+async function revokeAbandoned(ctx: Context, view: DeliveryView, issues: string[]): Promise<SummaryRow[]> {
+  if (view.abandoned.length === 0) return [];
+  const { revoked, failed } = await revokeAll(ctx, view.abandoned);
+  for (const pat of revoked) ctx.log.warn(tl.loc('AbandonedRevoked', neutralize(pat.displayName), pat.authorizationId, pat.validFrom));
+  for (const { pat, reason } of failed)
+    issues.push(tl.loc('RotateRevokeFailed', pat.authorizationId, neutralize(pat.displayName), reason, pat.authorizationId));
+  return [...revoked.map((pat) => ({ pat, status: 'revoked (never delivered)' })), ...failed.map(({ pat }) => ({ pat, status: 'revoke failed' }))];
+}
+
+/**
+ * The create request. validTo carries a random part of a second: the service keeps it (to 1/300 s), so a PAT
+ * this run made can be told from one another run made at the same moment when the create's answer is lost.
+ */
+function createRequest(ctx: Context, displayName: string, scope: string): PatCreateRequest {
+  const base = Math.floor(ctx.params.validTo.getTime() / 1000) * 1000;
+  const marker = 1 + Math.floor(Math.random() * 299);
+  return { displayName, scope, validTo: new Date(base + Math.round((marker * 1000) / 300)).toISOString(), allOrgs: false };
 }
 
 // ------------------------------------------------------------------------------------------- helpers
 
 /**
- * Creates a PAT and delivers it. When the create's answer is lost, finds out whether the PAT was made (same
- * name, scope, created since just before the request, not among `known`), revokes any such orphan (its
- * secret can never be delivered) and tries once more.
+ * Creates a PAT and delivers it: to the variable group when there is one (written, then read back), then to the
+ * outputs. Until then the PAT is `pending`: a cancelled run revokes it (main.ts). A PAT that cannot be delivered
+ * is revoked, unless nobody can tell whether the group holds it (then both it and the old one stay active, and
+ * the message says so). When the create's answer is lost, the orphan is looked for and revoked (lostCreate).
  */
 async function createAndDeliver(ctx: Context, request: PatCreateRequest, known: ReadonlySet<string>, issues: string[]): Promise<PatToken & { token: string }> {
   const { api, log, out } = ctx;
   for (let attempt = 1; ; attempt++) {
-    const started = ctx.now().getTime();
+    const startedAgentMs = Date.now();
     let pat: PatToken;
     try {
       pat = await api.create(request);
     } catch (err) {
       if (!(err instanceof TransportError && err.maybeCommitted)) throw err;
       log.warn(tl.loc('CreateAnswerLost', err.message));
-      const orphans = (await listAll(api, 'active')).filter(
-        (p) =>
-          p.displayName === request.displayName &&
-          sameScopes(p.scope, request.scope) &&
-          !known.has(p.authorizationId) &&
-          Date.parse(p.validFrom) >= started - 10 * 60_000,
-      );
-      const { failed } = await revokeAll(ctx, orphans);
-      if (failed.length > 0) throw new TaskError(tl.loc('OrphanNotRevoked', failed.map((f) => f.pat.authorizationId).join(', '), err.message));
-      for (const orphan of orphans) log.warn(tl.loc('OrphanRevoked', orphan.authorizationId));
+      await lostCreate(ctx, request, known, startedAgentMs, err);
       if (attempt >= 2) throw new TaskError(tl.loc('CreateFailedTwice', err.message));
       continue;
     }
-    if (!pat.token) throw new ApiError(tl.loc('ApiUnexpected', 'create', 'patToken.token'));
-    const delivered = { ...pat, token: pat.token };
-    out.secret(delivered.token);
+    ctx.pending?.add(pat.authorizationId);
+    const token = usableSecret(pat.token);
+    if (token === undefined) {
+      const notRevoked = await revokeQuietly(ctx, pat.authorizationId);
+      ctx.pending?.delete(pat.authorizationId);
+      throw new ApiError(`${tl.loc('CreateNoUsableSecret', neutralize(pat.displayName), pat.authorizationId)}${notRevoked ? `\n${notRevoked}` : ''}`);
+    }
+    const delivered = { ...pat, token };
+    out.secret(token);
     try {
-      await out.delivered?.(delivered);
+      await ctx.target?.storePat(delivered);
     } catch (err) {
+      ctx.pending?.delete(delivered.authorizationId);
+      if (err instanceof DeliveryError && err.outcome === 'unknown') {
+        // The group may hold the new PAT or the old one: revoking either could break what uses it.
+        throw new TaskError(tl.loc('DeliveryUnknownBothKept', err.message, delivered.authorizationId));
+      }
       // Not delivered after all: a PAT nobody can use must not stay active.
-      const notRevoked = await Promise.resolve()
-        .then(() => api.revoke(delivered.authorizationId))
-        .then(
-          () => undefined,
-          (e: unknown) => tl.loc('UndeliveredNotRevoked', delivered.authorizationId, errorText(e)),
-        );
-      if (notRevoked) throw new TaskError(`${errorText(err)}\n${notRevoked}`);
-      throw err;
+      const notRevoked = await revokeQuietly(ctx, delivered.authorizationId);
+      throw new TaskError(`${errorText(err)}\n${notRevoked ?? tl.loc('UndeliveredRevoked', delivered.authorizationId)}`);
     }
     out.token(delivered.token);
     out.pat(delivered);
+    ctx.pending?.delete(delivered.authorizationId);
     issues.push(...shortenedWarning(request.validTo, delivered, true));
     log.info(tl.loc('Created', describe(delivered, ctx.now())));
     return delivered;
   }
+}
+
+/** The secret as the agent can register and mask it: one line of printable characters, or undefined. */
+export function usableSecret(token: unknown): string | undefined {
+  return typeof token === 'string' && /^[\x21-\x7e]{8,1024}$/.test(token) ? token : undefined;
+}
+
+/** Revokes one PAT; undefined when done, else a message that names it as still active. */
+async function revokeQuietly(ctx: Context, id: string): Promise<string | undefined> {
+  const { failed } = await revokeAll(ctx, [{ authorizationId: id, displayName: '', scope: '', validFrom: '', validTo: '', targetAccounts: [] }], true);
+  return failed.length > 0 ? tl.loc('UndeliveredNotRevoked', id, failed[0].reason) : undefined;
+}
+
+/** Tolerance when comparing the service's timestamps: its Date header has whole seconds. */
+const CLOCK_TOLERANCE_MS = 2000;
+
+/**
+ * A create whose answer was lost may have made a PAT nobody has the secret of. Only a PAT this run's request made
+ * is treated as its orphan: the same name and scopes (as a set), not one seen before the request or the delivered
+ * one, created since the request started by the service's own clock, and, when the service kept it, the exact
+ * validTo this run asked for (createRequest). Two candidates that cannot be told apart are left alone.
+ */
+async function lostCreate(ctx: Context, request: PatCreateRequest, known: ReadonlySet<string>, startedAgentMs: number, cause: Error): Promise<void> {
+  const when = new Date(startedAgentMs).toISOString();
+  let active: PatToken[];
+  try {
+    active = await listAll(ctx.api, 'active');
+  } catch (err) {
+    throw new TaskError(tl.loc('PossibleOrphan', neutralize(request.displayName), when, cause.message, errorText(err)));
+  }
+  const delivered = await ctx.target?.deliveredId().catch(() => undefined);
+  const startedServiceMs = startedAgentMs + (ctx.api.serviceNow().getTime() - Date.now()) - CLOCK_TOLERANCE_MS;
+  const candidates = active.filter(
+    (p) =>
+      p.displayName === request.displayName &&
+      sameScopes(p.scope, request.scope) &&
+      !known.has(p.authorizationId) &&
+      p.authorizationId.toLowerCase() !== delivered &&
+      Date.parse(p.validFrom) >= startedServiceMs,
+  );
+  const exact = candidates.filter((p) => Math.abs(Date.parse(p.validTo) - Date.parse(request.validTo)) < 5);
+  const orphans = exact.length > 0 ? exact : candidates;
+  if (orphans.length === 0) return;
+  if (orphans.length > 1) {
+    throw new TaskError(tl.loc('OrphansAmbiguous', neutralize(request.displayName), orphans.map((p) => `${p.authorizationId} (${p.validFrom})`).join(', ')));
+  }
+  const { failed } = await revokeAll(ctx, orphans, true);
+  if (failed.length > 0) throw new TaskError(tl.loc('OrphanNotRevoked', failed.map((f) => f.pat.authorizationId).join(', '), cause.message));
+  ctx.log.warn(tl.loc('OrphanRevoked', orphans[0].authorizationId));
 }
 
 /**
@@ -349,14 +466,18 @@ async function createAndDeliver(ctx: Context, request: PatCreateRequest, known: 
  * revoked, so a DELETE retried after a lost answer fails although the PAT is gone. Before reporting a failure, the
  * active list says whether the PAT is still there.
  */
-async function revokeAll(ctx: Context, pats: readonly PatToken[]): Promise<{ revoked: PatToken[]; failed: { pat: PatToken; reason: string }[] }> {
+async function revokeAll(
+  ctx: Context,
+  pats: readonly PatToken[],
+  quiet = false,
+): Promise<{ revoked: PatToken[]; failed: { pat: PatToken; reason: string }[] }> {
   const outcomes = await ctx.pool.run(pats, (pat) => ctx.api.revoke(pat.authorizationId));
   const revoked: PatToken[] = [];
   let failed: { pat: PatToken; reason: string }[] = [];
   outcomes.forEach((o, i) => {
     if (o.status === 'fulfilled') {
       revoked.push(pats[i]);
-      ctx.log.info(tl.loc('Revoked', neutralize(pats[i].displayName), pats[i].authorizationId));
+      if (!quiet) ctx.log.info(tl.loc('Revoked', neutralize(pats[i].displayName), pats[i].authorizationId));
     } else failed.push({ pat: pats[i], reason: errorText(o.reason) });
   });
   const now = ctx.now();

@@ -21,6 +21,9 @@ export const DEFAULTS = {
   refreshTokenVariable: 'PatLifecycle.RefreshToken',
 } as const;
 
+/** revoke by name: PATs one run revokes at most unless revokeLimit says otherwise. */
+export const DEFAULT_REVOKE_LIMIT = 10;
+
 /** Longest lifetime Azure DevOps issues for a PAT. */
 export const MAX_LIFETIME_DAYS = 365;
 
@@ -46,6 +49,8 @@ export interface TaskParameters {
   readonly createIfMissing: boolean;
   readonly displayFilterOption: DisplayFilter;
   readonly dryRun: boolean;
+  /** revoke by name: the most PATs one run may revoke; undefined when not given (then DEFAULT_REVOKE_LIMIT, and never all of them). */
+  readonly revokeLimit?: number;
   readonly apiVersion: string;
   /** Origin of the Entra authority, no trailing slash. */
   readonly authorityHost: string;
@@ -107,6 +112,7 @@ export function parseParameters(read: InputReader, now: Date, variable: InputRea
   const createIfMissing = p.bool('createIfMissing', true);
   const displayFilterOption = p.choice('displayFilterOption', DISPLAY_FILTERS, 'active');
   const dryRun = p.bool('dryRun', false);
+  const revokeLimit = p.integer('revokeLimit', 1, 100_000);
   const apiVersion = p.apiVersion();
   const authorityHost = p.url('authorityHost', DEFAULTS.authorityHost, false);
   const serviceUrl = p.url('serviceUrl', DEFAULTS.serviceUrlTemplate.replace('{organization}', encodeURIComponent(organization ?? 'organization')), true);
@@ -142,6 +148,7 @@ export function parseParameters(read: InputReader, now: Date, variable: InputRea
     createIfMissing,
     displayFilterOption,
     dryRun,
+    revokeLimit,
     apiVersion,
     authorityHost,
     serviceUrl,

@@ -59,6 +59,8 @@ export interface PatsClient {
   create(request: PatCreateRequest): Promise<PatToken>;
   update(request: PatUpdateRequest): Promise<PatToken>;
   revoke(authorizationId: string): Promise<void>;
+  /** The service's clock (from its Date headers): what its timestamps are compared with. */
+  serviceNow(): Date;
 }
 
 /** The largest page the service gives. */
@@ -101,6 +103,10 @@ export class PatsApi implements PatsClient {
 
   async revoke(authorizationId: string): Promise<void> {
     await this.call<unknown>('DELETE', { authorizationId }, undefined, 'idempotent', true);
+  }
+
+  serviceNow(): Date {
+    return this.http.serviceNow(this.base);
   }
 
   private result(body: PatTokenResult, operation: string): PatToken {

@@ -1,45 +1,145 @@
 /**
  * Keeps a pipeline unattended: stores the refresh token Entra just returned (and, for create and rotate, the
- * new PAT) as secrets in a variable group, with the job's own access token.
+ * new PAT) in a variable group, with the job's own access token.
+ *
+ * A PAT goes in with a non-secret companion variable, `<tokenVariable>.AuthorizationId`, written in the same
+ * update: reading it says which PAT the group holds without reading the secret. Every PAT write is checked by
+ * reading the group back; a write whose answer was lost is decided the same way, never assumed.
  */
+import * as tl from 'azure-pipelines-task-lib/task';
+import { TaskError } from './errors';
 import type { VariableGroup, VariableGroupsApi } from './variableGroupsApi';
+
+/** The companion variable that names the delivered PAT: `<tokenVariable>.AuthorizationId`. */
+export function companionName(tokenVariable: string): string {
+  return `${tokenVariable}.AuthorizationId`;
+}
+
+/**
+ * A PAT write that did not certainly land. `notDelivered`: the group was read back and does not hold the PAT (it
+ * holds `holds`). `unknown`: the write failed and the group could not be read either.
+ */
+export class DeliveryError extends TaskError {
+  constructor(
+    message: string,
+    readonly outcome: 'notDelivered' | 'unknown',
+    readonly holds?: string,
+  ) {
+    super(message);
+  }
+}
 
 export class SecretPersistence {
   private group?: VariableGroup;
   /** When the refresh token was last stored by this run. */
   refreshTokenStoredAt?: Date;
+  /** When this run's PAT was stored (and read back). */
+  patStoredAt?: Date;
 
   constructor(
     private readonly api: VariableGroupsApi,
     private readonly groupRef: string,
     private readonly refreshTokenVariable: string,
-    private readonly tokenVariable: string | undefined,
+    readonly tokenVariable: string | undefined,
     /** The refresh token to store; undefined when Entra returned none. */
     private readonly refreshToken: string | undefined,
   ) {}
+
+  /** A PAT write on its way: a cancelled run waits for it before deciding what to revoke. */
+  private writing?: Promise<unknown>;
 
   get groupName(): string {
     return this.group?.name ?? this.groupRef;
   }
 
-  /** Stores the new PAT (when a token variable is set) together with the refresh token, in one update. */
-  async storePat(token: string): Promise<void> {
-    const values: Record<string, string> = {};
-    if (this.tokenVariable) values[this.tokenVariable] = token;
-    if (this.refreshToken) values[this.refreshTokenVariable] = this.refreshToken;
-    await this.store(values);
+  get label(): string {
+    return tl.loc('VariableGroupLabel', this.groupName);
+  }
+
+  /** Waits up to `ms` for a write in progress; true when none is in progress any more. */
+  async settled(ms: number): Promise<boolean> {
+    if (!this.writing) return true;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+    const done = this.writing.then(
+      () => true,
+      () => true,
+    );
+    try {
+      return await Promise.race([done, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** The id of the PAT the group holds now (its companion variable), read fresh; undefined when it names none. */
+  async deliveredId(): Promise<string | undefined> {
+    if (!this.tokenVariable) return undefined;
+    this.group = await this.api.find(this.groupRef);
+    const wanted = companionName(this.tokenVariable).toLowerCase();
+    const entry = Object.entries(this.group.variables ?? {}).find(([name]) => name.toLowerCase() === wanted);
+    const value = entry?.[1].value;
+    return typeof value === 'string' && value.trim() !== '' ? value.trim().toLowerCase() : undefined;
+  }
+
+  /**
+   * Stores the new PAT and its id (when a token variable is set) together with the refresh token, in one update,
+   * then reads the group back. Resolves only when the group is seen to hold this PAT; otherwise a DeliveryError
+   * says whether it certainly does not (`notDelivered`) or nobody can tell (`unknown`).
+   */
+  async storePat(pat: { token: string; authorizationId: string }): Promise<void> {
+    const values: Record<string, { value: string; isSecret: boolean }> = {};
+    if (this.refreshToken) values[this.refreshTokenVariable] = { value: this.refreshToken, isSecret: true };
+    if (!this.tokenVariable) {
+      await this.store(values);
+      return;
+    }
+    values[this.tokenVariable] = { value: pat.token, isSecret: true };
+    values[companionName(this.tokenVariable)] = { value: pat.authorizationId, isSecret: false };
+    const id = pat.authorizationId.toLowerCase();
+    let writeError: unknown;
+    try {
+      await this.store(values);
+    } catch (err) {
+      writeError = err; // the write may have landed although its answer was lost: look
+    }
+    let holds: string | undefined;
+    try {
+      holds = await this.deliveredId();
+    } catch {
+      const why = writeError instanceof Error ? tl.loc('WriteFailed', writeError.message) : tl.loc('WriteAnsweredOk');
+      throw new DeliveryError(tl.loc('DeliveryUnknown', this.groupName, pat.authorizationId, why), 'unknown');
+    }
+    if (holds === id) {
+      this.patStoredAt = new Date();
+      if (this.refreshToken) this.refreshTokenStoredAt ??= this.patStoredAt;
+      return;
+    }
+    if (writeError)
+      throw new DeliveryError(
+        writeError instanceof Error ? writeError.message : tl.loc('DeliveryDidNotStick', this.groupName, this.tokenVariable, holds ?? tl.loc('Nothing')),
+        'notDelivered',
+        holds,
+      );
+    throw new DeliveryError(tl.loc('DeliveryDidNotStick', this.groupName, this.tokenVariable, holds ?? tl.loc('Nothing')), 'notDelivered', holds);
   }
 
   /** Stores the refresh token unless this run already did. */
   async storeRefreshToken(): Promise<void> {
     if (!this.refreshToken || this.refreshTokenStoredAt) return;
-    await this.store({ [this.refreshTokenVariable]: this.refreshToken });
+    await this.store({ [this.refreshTokenVariable]: { value: this.refreshToken, isSecret: true } });
   }
 
-  private async store(values: Record<string, string>): Promise<void> {
+  private async store(values: Record<string, { value: string; isSecret: boolean }>): Promise<void> {
     if (Object.keys(values).length === 0) return;
     this.group ??= await this.api.find(this.groupRef);
-    this.group = await this.api.setSecrets(this.group, values);
-    if (this.refreshToken && values[this.refreshTokenVariable] === this.refreshToken) this.refreshTokenStoredAt = new Date();
+    const write = this.api.setVariables(this.group, values);
+    this.writing = write;
+    try {
+      this.group = await write;
+    } finally {
+      if (this.writing === write) this.writing = undefined;
+    }
+    if (this.refreshToken && values[this.refreshTokenVariable]?.value === this.refreshToken) this.refreshTokenStoredAt = new Date();
   }
 }

@@ -60,15 +60,16 @@ export class VariableGroupsApi {
   }
 
   /** Sets `secrets` as secret variables and sends every other variable back unchanged. */
-  async setSecrets(group: VariableGroup, secrets: Record<string, string>): Promise<VariableGroup> {
+  /** Sets `values` (secret or not) and sends every other variable back unchanged (secrets as null: kept). */
+  async setVariables(group: VariableGroup, values: Record<string, { value: string; isSecret: boolean }>): Promise<VariableGroup> {
     const variables: Record<string, VariableValue> = {};
     for (const [name, v] of Object.entries(group.variables ?? {})) {
       variables[name] = v.isSecret ? { isSecret: true, value: null, ...(v.isReadOnly ? { isReadOnly: true } : {}) } : { ...v };
     }
-    for (const [name, value] of Object.entries(secrets)) {
+    for (const [name, { value, isSecret }] of Object.entries(values)) {
       const existing = Object.keys(variables).find((k) => k.toLowerCase() === name.toLowerCase());
       if (existing && existing !== name) delete variables[existing];
-      variables[name] = { value, isSecret: true };
+      variables[name] = { value, isSecret };
     }
     const references =
       Array.isArray(group.variableGroupProjectReferences) && group.variableGroupProjectReferences.length > 0

@@ -255,7 +255,7 @@ export interface Fault {
    * `commitWithoutToken`: what the create answer carries in `patToken.token`: `'missing'` (no such key), `'null'`
    * (JSON null) or this string in place of the secret. Default `'missing'`.
    */
-  answerTokenAs?: 'missing' | 'null' | string;
+  answerTokenAs?: string;
   /** `dropVariables`: names of the variables left out of the stored write (case-insensitive). */
   variables?: string[];
   /** `repeatRows`: how many rows of the listing's first page are added again at the start of the page (default 3). */

@@ -108,7 +108,10 @@ describe('emulator: rotation failure modes', function () {
       const pat = res.json<CreateJson>().patToken;
       assert.ok(pat, res.text);
       const validFrom = Date.parse(pat.validFrom);
-      assert.ok(validFrom >= before + 15 * MINUTE - 5 && validFrom <= after + 15 * MINUTE + 5, `validFrom ${pat.validFrom}, client clock ${new Date(after).toISOString()}`);
+      assert.ok(
+        validFrom >= before + 15 * MINUTE - 5 && validFrom <= after + 15 * MINUTE + 5,
+        `validFrom ${pat.validFrom}, client clock ${new Date(after).toISOString()}`,
+      );
       const date = Date.parse(String(res.headers.date));
       assert.ok(date >= Math.floor((before + 15 * MINUTE) / 1000) * 1000 && date <= after + 15 * MINUTE, `Date ${String(res.headers.date)}`);
       assert.ok(Math.abs(date - validFrom) < 1000, 'the Date header and validFrom agree');
@@ -167,7 +170,10 @@ describe('emulator: rotation failure modes', function () {
       const cases: Array<[string, (pat: PatJson) => void]> = [
         ['missing', (p) => assert.ok(!('token' in p))],
         ['null', (p) => assert.strictEqual(p.token, null)],
-        ['line one\nline two\r\n##vso[task.complete result=Succeeded]', (p) => assert.strictEqual(p.token, 'line one\nline two\r\n##vso[task.complete result=Succeeded]')],
+        [
+          'line one\nline two\r\n##vso[task.complete result=Succeeded]',
+          (p) => assert.strictEqual(p.token, 'line one\nline two\r\n##vso[task.complete result=Succeeded]'),
+        ],
       ];
       for (const [as, check] of cases) {
         emu.injectFault({ match: { kind: 'pats', method: 'POST' }, type: 'commitWithoutToken', answerTokenAs: as });
@@ -194,7 +200,11 @@ describe('emulator: rotation failure modes', function () {
       const res = await putGroup(newVariables);
       assert.strictEqual(res.status, 200, res.text);
       const answered = res.json<GroupJson>();
-      assert.deepStrictEqual(answered.variables, { PAT_ID: { value: 'new-id' }, PAT: { isSecret: true, value: null }, REFRESH_TOKEN: { isSecret: true, value: null } });
+      assert.deepStrictEqual(answered.variables, {
+        PAT_ID: { value: 'new-id' },
+        PAT: { isSecret: true, value: null },
+        REFRESH_TOKEN: { isSecret: true, value: null },
+      });
       assert.deepStrictEqual(emu.getVariableGroup(w.org, 'Proj', groupId), before, 'nothing stored, not even modifiedOn');
       assert.deepStrictEqual(stored(), { PAT_ID: 'old-id', PAT: 'old-pat', REFRESH_TOKEN: 'old-rt' });
       assert.strictEqual((await putGroup(newVariables)).status, 200);
@@ -353,7 +363,10 @@ describe('emulator: rotation failure modes', function () {
       assert.strictEqual(gate.holding, 2);
       assert.strictEqual(emu.listPats(w.userId).length, 0);
       gate.release();
-      assert.deepStrictEqual((await Promise.all([a, b])).map((r) => r.status), [200, 200]);
+      assert.deepStrictEqual(
+        (await Promise.all([a, b])).map((r) => r.status),
+        [200, 200],
+      );
       assert.strictEqual(emu.listPats(w.userId).length, 2);
       assert.strictEqual((await create('third')).status, 200, 'spent after two');
     });
@@ -373,7 +386,10 @@ describe('emulator: rotation failure modes', function () {
       const pending = create('reset');
       const record: RequestRecord = await gate.arrived;
       emu.reset();
-      await assert.rejects(pending, (err: NodeJS.ErrnoException) => err.code === 'ECONNRESET' || err.code === 'ECONNREFUSED' || /socket hang up/.test(err.message));
+      await assert.rejects(
+        pending,
+        (err: NodeJS.ErrnoException) => err.code === 'ECONNRESET' || err.code === 'ECONNREFUSED' || /socket hang up/.test(err.message),
+      );
       assert.strictEqual(record.gate, 'dropped');
       gate.release();
       assert.strictEqual(emu.listPats(w.userId).length, 0);

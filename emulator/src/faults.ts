@@ -1,9 +1,26 @@
 // Injected faults: matched in order, each used `times` times, then dropped.
 import { oauthError } from './entraErrors';
-import { EmuRequest, EmuResponse, htmlResponse, jsonResponse, signInPage, signInRedirect, typedError } from './http';
+import { EmuRequest, EmuResponse, htmlResponse, isObject, jsonResponse, parseJson, signInPage, signInRedirect, typedError } from './http';
 import { servicePrincipalAnswer } from './pats';
 import { State } from './state';
-import type { Fault, FaultHandle, RequestKind } from './types';
+import type { Fault, FaultHandle, FaultMatch, FaultType, RequestKind } from './types';
+
+/** Whether a request matches: every field given must agree (method ignoring case, path as a case-insensitive substring). */
+export function faultMatches(match: FaultMatch, kind: RequestKind, method: string, path: string): boolean {
+  if (match.kind !== undefined && match.kind !== kind) return false;
+  if (match.method !== undefined && match.method.toUpperCase() !== method.toUpperCase()) return false;
+  if (match.pathIncludes !== undefined && !path.toLowerCase().includes(match.pathIncludes.toLowerCase())) return false;
+  return true;
+}
+
+/** Fault types that only make sense for one kind of request. */
+const ONLY_FOR: Partial<Record<FaultType, { kind: RequestKind; method: string }>> = {
+  commitWithoutToken: { kind: 'pats', method: 'POST' },
+  ignoreWrite: { kind: 'variablegroups', method: 'PUT' },
+  dropVariables: { kind: 'variablegroups', method: 'PUT' },
+  repeatRows: { kind: 'pats', method: 'GET' },
+  endlessPages: { kind: 'pats', method: 'GET' },
+};
 
 interface ActiveFault {
   id: number;
@@ -17,6 +34,13 @@ export class FaultList {
   private nextId = 1;
 
   inject(fault: Fault): FaultHandle {
+    const only = ONLY_FOR[fault.type];
+    if (only && (fault.match.kind ?? only.kind) !== only.kind) {
+      throw new Error(`Fault ${fault.type} applies to ${only.kind} ${only.method} requests; the match names kind ${String(fault.match.kind)}.`);
+    }
+    if (fault.type === 'dropVariables' && (!Array.isArray(fault.variables) || fault.variables.length === 0)) {
+      throw new Error('Fault dropVariables needs variables: the names of the variables to leave out.');
+    }
     const entry: ActiveFault = { id: this.nextId++, fault: { ...fault, match: { ...fault.match } }, remaining: fault.times ?? 1, hits: 0 };
     if (entry.remaining > 0) this.active.push(entry);
     const remove = (): void => {
@@ -36,13 +60,7 @@ export class FaultList {
 
   /** The first fault matching the request, counted as used. */
   take(kind: RequestKind, method: string, path: string): Fault | undefined {
-    const lowerPath = path.toLowerCase();
-    const entry = this.active.find(({ fault: { match } }) => {
-      if (match.kind !== undefined && match.kind !== kind) return false;
-      if (match.method !== undefined && match.method.toUpperCase() !== method.toUpperCase()) return false;
-      if (match.pathIncludes !== undefined && !lowerPath.includes(match.pathIncludes.toLowerCase())) return false;
-      return true;
-    });
+    const entry = this.active.find(({ fault: { match } }) => faultMatches(match, kind, method, path));
     if (!entry) return undefined;
     entry.hits++;
     entry.remaining--;
@@ -144,6 +162,52 @@ export function faultResponse(state: State, req: EmuRequest, kind: RequestKind, 
   }
   if (fault.headers) res = { ...res, headers: { ...res.headers, ...lowerKeys(fault.headers) } };
   return res;
+}
+
+/** A successful create answer with `patToken.token` missing, null or replaced; any other answer unchanged. */
+export function withoutToken(res: EmuResponse, answerTokenAs: string): EmuResponse {
+  const parsed = parseJson(res.body);
+  if (res.status !== 200 || !parsed.ok || !isObject(parsed.value) || !isObject(parsed.value.patToken)) return res;
+  const patToken: Record<string, unknown> = { ...parsed.value.patToken };
+  if (answerTokenAs === 'missing') delete patToken.token;
+  else patToken.token = answerTokenAs === 'null' ? null : answerTokenAs;
+  return { ...res, body: JSON.stringify({ ...parsed.value, patToken }) };
+}
+
+/** The request with the named variables (any case) left out of its body's `variables`. */
+export function withoutVariables(req: EmuRequest, names: string[]): EmuRequest {
+  const parsed = parseJson(req.bodyText);
+  if (!parsed.ok || !isObject(parsed.value) || !isObject(parsed.value.variables)) return req;
+  const drop = new Set(names.map((n) => n.toLowerCase()));
+  const variables = Object.fromEntries(Object.entries(parsed.value.variables).filter(([name]) => !drop.has(name.toLowerCase())));
+  return { ...req, bodyText: JSON.stringify({ ...parsed.value, variables }) };
+}
+
+/** The same list request for the first page: without a continuation token. */
+export function firstPageRequest(req: EmuRequest): EmuRequest {
+  const query = Object.fromEntries(Object.entries(req.query).filter(([k]) => k.toLowerCase() !== 'continuationtoken'));
+  return { ...req, query };
+}
+
+function listPage(res: EmuResponse): { continuationToken: unknown; patTokens: unknown[]; rest: Record<string, unknown> } | undefined {
+  const parsed = parseJson(res.body);
+  if (res.status !== 200 || !parsed.ok || !isObject(parsed.value) || !Array.isArray(parsed.value.patTokens)) return undefined;
+  return { continuationToken: parsed.value.continuationToken, patTokens: parsed.value.patTokens as unknown[], rest: parsed.value };
+}
+
+/** The page with the first `count` rows of the first page added again at its start. */
+export function repeatRows(page: EmuResponse, firstPage: EmuResponse, count: number): EmuResponse {
+  const real = listPage(page);
+  const first = listPage(firstPage);
+  if (!real || !first) return page;
+  return { ...page, body: JSON.stringify({ ...real.rest, patTokens: [...first.patTokens.slice(0, Math.max(0, count)), ...real.patTokens] }) };
+}
+
+/** The first page's rows with another continuation token. */
+export function withContinuationToken(firstPage: EmuResponse, token: string): EmuResponse {
+  const first = listPage(firstPage);
+  if (!first) return firstPage;
+  return { ...firstPage, body: JSON.stringify({ ...first.rest, continuationToken: token }) };
 }
 
 function lowerKeys(h: Record<string, string>): Record<string, string> {

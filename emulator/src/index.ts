@@ -6,6 +6,7 @@ import { defaultCertCacheDir, loadOrCreateCerts } from './certs';
 import { roundToStoredPrecision, toMs } from './clock';
 import { approveDeviceCode, authorityMetadata, declineDeviceCode, instanceDiscovery } from './entra';
 import { FaultList } from './faults';
+import { GateList } from './gates';
 import { globalRetired, patStatus, PatInternal, toPatRecord, visibleIn } from './patStore';
 import { newGuid, newPatSecrets } from './random';
 import { RateLimiter } from './rateLimit';
@@ -26,6 +27,9 @@ import type {
   EmulatorStats,
   Fault,
   FaultHandle,
+  FaultMatch,
+  GateHandle,
+  GateOptions,
   IssueAccessTokenOptions,
   IssueRefreshTokenOptions,
   PatPolicy,
@@ -62,6 +66,7 @@ export class Emulator {
     private readonly server: EmulatorServer,
     private readonly faults: FaultList,
     private readonly rateLimiter: RateLimiter,
+    private readonly gates: GateList,
     init: { host: string; port: number; caCertPath: string; caCertPem: string; latencyMs: number },
   ) {
     this.host = init.host;
@@ -122,10 +127,12 @@ export class Emulator {
     fs.rmSync(path.dirname(this.caCertPath), { recursive: true, force: true });
   }
   /**
-   * Back to a clean slate for the next test: PATs, faults, recorded requests, policies (and the rate limit
-   * window), the clock and the latency. Tenants, apps, users, tokens and variable groups stay.
+   * Back to a clean slate for the next test: PATs, faults, gates (requests they hold are dropped), recorded
+   * requests, policies (and the rate limit window), the clock and the latency. Tenants, apps, users, tokens and
+   * variable groups stay.
    */
   reset(): void {
+    this.gates.clear();
     this.state.pats.clear();
     this.state.policy = defaultPolicy();
     this.state.variant = defaultVariant();
@@ -289,6 +296,20 @@ export class Emulator {
     this.faults.clear();
   }
 
+  // ---- gates ----
+  /**
+   * Holds the first request matching `match` (the first `times` ones, one after another): `before` (default) holds it
+   * before it is performed, `afterCommit` performs it and holds the answer, until `release()`. A client that closes
+   * its connection meanwhile drops the request (held `before`: never performed). Other requests go on as usual.
+   */
+  gate(match: FaultMatch, options?: GateOptions): GateHandle {
+    return this.gates.add(match, options);
+  }
+  /** Removes every gate; the requests they hold are dropped (connection reset), never performed when held `before`. */
+  clearGates(): void {
+    this.gates.clear();
+  }
+
   /** A tenant, a public app, a user, a refresh token, an organization bound to the tenant and a variable group. */
   seedDemo(): DemoSeed {
     const tenantId = this.addTenant().id;
@@ -314,12 +335,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const state = new State();
   const faults = new FaultList();
   const rateLimiter = new RateLimiter();
+  const gates = new GateList();
   const ref: { current?: Emulator } = {};
   const server = new EmulatorServer({
     key: material.serverKeyPem,
     cert: material.serverCertPem,
     state,
     faults,
+    gates,
     rateLimiter,
     latencyMs: () => ref.current?.latencyMs ?? 0,
   });
@@ -327,7 +350,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pat-emulator-'));
   const caCertPath = path.join(dir, 'ca.pem');
   fs.writeFileSync(caCertPath, material.caCertPem);
-  ref.current = new Emulator(state, server, faults, rateLimiter, {
+  ref.current = new Emulator(state, server, faults, rateLimiter, gates, {
     host,
     port,
     caCertPath,

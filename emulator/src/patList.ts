@@ -140,3 +140,16 @@ function offsetPage(
   const more = rows.length > start + o.top;
   return jsonResponse(200, { continuationToken: more ? String(start + o.top) : '', patTokens: page.map((r) => toApiPat(r.pat, false)) });
 }
+
+/**
+ * A continuation token never given before (for the `endlessPages` fault), in the form the variant uses, so a client
+ * that follows it once the fault is spent gets a real answer: a row offset past any listing (an empty last page),
+ * or the first page's keyset token made unique (the listing goes on from about the end of the first page). Without
+ * a first-page token to build on, a keyset token is random and is refused as not valid.
+ */
+export function freshContinuationToken(state: State, firstPageToken: unknown, n: number): string {
+  if (state.variant.listOrder === 'displayNameOffset') return String(100_000_000 + n);
+  const decoded = typeof firstPageToken === 'string' && firstPageToken !== '' ? decodeToken(firstPageToken) : undefined;
+  if (!decoded) return Buffer.from(`endless-${n}-${Date.now()}`).toString('base64url');
+  return encodeToken(decoded.h, [decoded.k[0], decoded.k[1], `${decoded.k[2]}~${n}`]);
+}

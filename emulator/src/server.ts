@@ -1,16 +1,18 @@
-// The HTTPS server: connection tracking, request recording, faults, latency, routing.
+// The HTTPS server: connection tracking, request recording, gates, faults, latency, routing, the Date header.
 import 'tls';
 import * as https from 'https';
 import type { IncomingMessage, ServerResponse } from 'http';
 import type { Socket } from 'net';
 import type { TLSSocket } from 'tls';
 import { deviceLoginPage, entraKind, handleEntra } from './entra';
-import { faultResponse, FaultList } from './faults';
-import { EmuRequest, EmuResponse, header, htmlResponse, jsonResponse, parseForm, parseJson, redact, signInPage, typedError } from './http';
+import { faultResponse, FaultList, firstPageRequest, repeatRows, withContinuationToken, withoutToken, withoutVariables } from './faults';
+import { GateList, type GatePhase } from './gates';
+import { EmuRequest, EmuResponse, header, htmlResponse, isObject, jsonResponse, parseForm, parseJson, redact, signInPage, typedError } from './http';
+import { freshContinuationToken } from './patList';
 import { handlePats, patsOrg } from './pats';
 import { RateLimiter } from './rateLimit';
 import { State } from './state';
-import type { EmulatorStats, RequestKind, RequestRecord } from './types';
+import type { EmulatorStats, Fault, RequestKind, RequestRecord } from './types';
 import { handleVariableGroups, isVariableGroupPath } from './variableGroups';
 
 export interface ServerOptions {
@@ -18,6 +20,7 @@ export interface ServerOptions {
   cert: string;
   state: State;
   faults: FaultList;
+  gates: GateList;
   rateLimiter: RateLimiter;
   latencyMs: () => number;
 }
@@ -55,6 +58,7 @@ export class EmulatorServer {
   private readonly connectionIds = new WeakMap<object, number>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private seq = 0;
+  private endlessSeq = 0;
   private connectionSeq = 0;
   private closing = false;
 
@@ -106,7 +110,6 @@ export class EmulatorServer {
   }
 
   private process(req: IncomingMessage, res: ServerResponse, bodyText: string): void {
-    const { state, faults } = this.options;
     const url = new URL(req.url ?? '/', 'https://emulator.invalid');
     const query: Record<string, string> = {};
     for (const [k, v] of url.searchParams) query[k] = v;
@@ -128,45 +131,103 @@ export class EmulatorServer {
     this.requests.push(record);
     this.stats.requests++;
     const emuReq: EmuRequest = { method, path: url.pathname, query, headers: req.headers, bodyText, record };
+    this.throughGate('before', kind, emuReq, req, res, () => this.perform(emuReq, kind, req, res));
+  }
 
-    const fault = faults.take(kind, method, url.pathname);
+  /** Runs `next` now, or when a gate of this phase holds the request, once the test releases it. */
+  private throughGate(phase: GatePhase, kind: RequestKind, emuReq: EmuRequest, req: IncomingMessage, res: ServerResponse, next: () => void): void {
+    const held = this.options.gates.hold(phase, kind, emuReq.method, emuReq.path, emuReq.record, {
+      go: () => {
+        if (!this.closing) next();
+      },
+      drop: () => resetSocket(req.socket),
+      closed: () => req.socket.destroyed || res.writableEnded,
+      onClose: (callback) => res.once('close', callback),
+    });
+    if (!held) next();
+  }
+
+  /** Performs the request (faults applied), then answers it, possibly after an `afterCommit` gate and the latency. */
+  private perform(emuReq: EmuRequest, kind: RequestKind, req: IncomingMessage, res: ServerResponse): void {
+    const { state, faults } = this.options;
+    const record = emuReq.record;
+    const fault = faults.take(kind, emuReq.method, emuReq.path);
+    if (fault) record.fault = fault.type;
+    if (fault?.type === 'hang') return;
     let response: EmuResponse | undefined;
-    let drop = false;
-    if (fault) {
-      record.fault = fault.type;
-      if (fault.type === 'hang') return;
-      if (fault.type === 'reset') drop = true;
-      else if (fault.type === 'resetAfterCommit') {
-        this.dispatch(emuReq, kind);
-        drop = true;
-      } else response = faultResponse(state, emuReq, kind, fault);
-    } else {
-      response = this.dispatch(emuReq, kind);
+    try {
+      response = fault ? this.withFault(emuReq, kind, fault) : this.dispatch(emuReq, kind);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      response = typedError(500, 'VssServiceException', `Emulator internal error: ${message}`);
     }
     const deliver = (): void => {
-      if (drop || !response) {
+      if (!response) {
         resetSocket(req.socket);
         return;
       }
       record.status = response.status;
-      res.writeHead(response.status, { 'x-emulator': 'pat-lifecycle', ...response.headers });
+      // The Date header comes from the emulator clock, so a test can set the service's time apart from the client's.
+      res.writeHead(response.status, { date: state.clock.now().toUTCString(), 'x-emulator': 'pat-lifecycle', ...response.headers });
       res.end(response.body);
     };
-    const delay = this.options.latencyMs();
-    if (delay <= 0) deliver();
-    else {
-      const timer = setTimeout(() => {
-        this.timers.delete(timer);
-        if (!this.closing) deliver();
-      }, delay);
-      this.timers.add(timer);
+    this.throughGate('afterCommit', kind, emuReq, req, res, () => {
+      const delay = this.options.latencyMs();
+      if (delay <= 0) deliver();
+      else {
+        const timer = setTimeout(() => {
+          this.timers.delete(timer);
+          if (!this.closing) deliver();
+        }, delay);
+        this.timers.add(timer);
+      }
+    });
+  }
+
+  /** The answer under a fault; undefined: no answer, the connection is reset. */
+  private withFault(emuReq: EmuRequest, kind: RequestKind, fault: Fault): EmuResponse | undefined {
+    const { state } = this.options;
+    switch (fault.type) {
+      case 'reset':
+        return undefined;
+      case 'resetAfterCommit':
+        this.dispatch(emuReq, kind);
+        return undefined;
+      case 'commitThenStatus':
+        this.dispatch(emuReq, kind);
+        return faultResponse(state, emuReq, kind, { ...fault, type: 'status', status: fault.status ?? 504 });
+      case 'commitWithoutToken':
+        return withoutToken(this.dispatch(emuReq, kind), fault.answerTokenAs ?? 'missing');
+      case 'ignoreWrite': {
+        const restore = state.groups.snapshot();
+        try {
+          return this.dispatch(emuReq, kind);
+        } finally {
+          restore();
+        }
+      }
+      case 'dropVariables':
+        return this.dispatch(withoutVariables(emuReq, fault.variables ?? []), kind);
+      case 'repeatRows': {
+        const page = this.dispatch(emuReq, kind);
+        return repeatRows(page, this.dispatch(firstPageRequest(emuReq), kind, false), fault.count ?? 3);
+      }
+      case 'endlessPages': {
+        const first = this.dispatch(firstPageRequest(emuReq), kind);
+        const parsed = parseJson(first.body);
+        const realToken = parsed.ok && isObject(parsed.value) ? parsed.value.continuationToken : undefined;
+        return withContinuationToken(first, freshContinuationToken(state, realToken, ++this.endlessSeq));
+      }
+      default:
+        return faultResponse(state, emuReq, kind, fault);
     }
   }
 
-  private dispatch(req: EmuRequest, kind: RequestKind): EmuResponse {
+  /** Performs the request. `counted`: whether it counts against the rate limit (not for the extra reads of faults). */
+  private dispatch(req: EmuRequest, kind: RequestKind, counted = true): EmuResponse {
     const { state } = this.options;
     try {
-      if (kind === 'pats' || kind === 'variablegroups') {
+      if (counted && (kind === 'pats' || kind === 'variablegroups')) {
         const limited = this.options.rateLimiter.check(state.policy.rateLimit);
         if (limited) return limited;
       }

@@ -2,8 +2,30 @@
 
 export type RequestKind = 'token' | 'devicecode' | 'authorize' | 'discovery' | 'pats' | 'variablegroups' | 'other';
 
-/** `servicePrincipal`: the answer the PAT API gives a service principal, as the variant plays it. */
-export type FaultType = 'status' | 'reset' | 'hang' | 'html203' | 'redirect' | 'truncatedJson' | 'emptyOk' | 'resetAfterCommit' | 'servicePrincipal';
+/**
+ * `servicePrincipal`: the answer the PAT API gives a service principal, as the variant plays it. The types after
+ * `servicePrincipal` perform the operation (all of it or part of it) and then answer other than the service would:
+ * see `Fault` and emulator/README.md.
+ */
+export type FaultType =
+  | 'status'
+  | 'reset'
+  | 'hang'
+  | 'html203'
+  | 'redirect'
+  | 'truncatedJson'
+  | 'emptyOk'
+  | 'resetAfterCommit'
+  | 'servicePrincipal'
+  | 'commitThenStatus'
+  | 'commitWithoutToken'
+  | 'ignoreWrite'
+  | 'dropVariables'
+  | 'repeatRows'
+  | 'endlessPages';
+
+/** What became of a request a gate held: still `held`, `released` (went on) or `dropped` (its connection closed first). */
+export type GateOutcome = 'held' | 'released' | 'dropped';
 
 /** One request as the emulator saw it. Secrets are never recorded. */
 export interface RequestRecord {
@@ -25,6 +47,8 @@ export interface RequestRecord {
   body?: unknown;
   /** Set when an injected fault answered (or swallowed) this request. */
   fault?: FaultType;
+  /** Set when a gate held this request. */
+  gate?: GateOutcome;
 }
 
 export interface EmulatorOptions {
@@ -219,6 +243,7 @@ export interface FaultMatch {
 export interface Fault {
   match: FaultMatch;
   type: FaultType;
+  /** `status`: the status to answer (default 503). `commitThenStatus`: the status after performing (default 504). */
   status?: number;
   retryAfterSeconds?: number;
   body?: string;
@@ -226,6 +251,37 @@ export interface Fault {
   redirectTo?: string;
   /** How many matching requests this fault applies to; default 1. */
   times?: number;
+  /**
+   * `commitWithoutToken`: what the create answer carries in `patToken.token`: `'missing'` (no such key), `'null'`
+   * (JSON null) or this string in place of the secret. Default `'missing'`.
+   */
+  answerTokenAs?: string;
+  /** `dropVariables`: names of the variables left out of the stored write (case-insensitive). */
+  variables?: string[];
+  /** `repeatRows`: how many rows of the listing's first page are added again at the start of the page (default 3). */
+  count?: number;
+}
+
+export interface GateOptions {
+  /** `before` (default): hold the request before the emulator performs it. `afterCommit`: perform it, then hold the answer. */
+  when?: 'before' | 'afterCommit';
+  /** How many matching requests the gate holds, one after another; default 1. */
+  times?: number;
+}
+
+export interface GateHandle {
+  /** Resolves with the first request the gate holds. */
+  readonly arrived: Promise<RequestRecord>;
+  /** Resolves with the n-th (1-based) request the gate holds. */
+  arrival(n: number): Promise<RequestRecord>;
+  /** Lets every request held now go on (performed and answered, or answered). Later matches are held while uses are left. */
+  release(): void;
+  /** Requests this gate has held so far. */
+  readonly hits: number;
+  /** Requests held right now. */
+  readonly holding: number;
+  /** Removes the gate; requests it holds go on. */
+  remove(): void;
 }
 
 export interface FaultHandle {

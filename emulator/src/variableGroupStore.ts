@@ -106,6 +106,14 @@ export class VariableGroupStore {
     return list.find((g) => g.name.toLowerCase() === lower);
   }
 
+  /** Every group's contents as they are now; calling the result puts them back (a write that is answered but not kept). */
+  snapshot(): () => void {
+    const saved = this.groups.map((group) => ({ group, copy: { ...group, variables: new Map([...group.variables].map(([k, v]) => [k, { ...v }])) } }));
+    return () => {
+      for (const { group, copy } of saved) Object.assign(group, copy);
+    };
+  }
+
   clear(): void {
     this.groups.length = 0;
     this.projects.clear();

@@ -10,7 +10,7 @@
  * `#\u2060#vso[` counts. Here every default-ignorable, format (Cf) and control character is skipped and the case
  * is ignored, so a test that sees no hostile command run has shown that the agent would run none either.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -33,7 +33,10 @@ export interface AgentRunOptions {
   /** Extra raw environment (e.g. NODE_EXTRA_CA_CERTS). */
   env?: Record<string, string>;
   debug?: boolean;
+  /** The run is killed (SIGKILL) after this long; default 120 s. */
   timeoutMs?: number;
+  /** Called with the task's process once it is started: a test can signal it or cancel it (`cancelLikeAgent`). */
+  onSpawn?: (child: ChildProcess) => void;
 }
 
 export interface OutputVariable {
@@ -48,7 +51,10 @@ export interface Leak {
 }
 
 export interface AgentRun {
+  /** null when a signal ended the process (then `signal` names it). */
   exitCode: number | null;
+  /** The signal that ended the process, or null when it exited. */
+  signal: NodeJS.Signals | null;
   durationMs: number;
   /** Raw stdout lines. */
   lines: string[];
@@ -107,10 +113,10 @@ export function runTaskAsAgent(options: AgentRunOptions): Promise<AgentRun> {
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
     child.on('error', reject);
-    child.on('close', (code) => {
+    child.on('close', (code, signal) => {
       clearTimeout(timer);
       try {
-        const run = interpret(stdout, stderr, code, Date.now() - started, knownSecrets, options.debug ?? false);
+        const run = interpret(stdout, stderr, code, signal, Date.now() - started, knownSecrets, options.debug ?? false);
         for (const [name, v] of Object.entries(run.variables))
           if (v.value.startsWith(temp) && fs.existsSync(v.value)) run.files[name] = fs.readFileSync(v.value, 'utf8');
         resolve(run);
@@ -120,10 +126,53 @@ export function runTaskAsAgent(options: AgentRunOptions): Promise<AgentRun> {
         fs.rmSync(temp, { recursive: true, force: true });
       }
     });
+    options.onSpawn?.(child);
   });
 }
 
-function interpret(stdout: string, stderr: string, exitCode: number | null, durationMs: number, knownSecrets: string[], debug: boolean): AgentRun {
+export interface CancelOptions {
+  /** How long to wait for the process to exit after SIGINT; the agent's default is 7500 ms (knob PROCESS_SIGINT_TIMEOUT). */
+  sigintTimeoutMs?: number;
+  /** How long to wait after SIGTERM; the agent's default is 2500 ms (knob PROCESS_SIGTERM_TIMEOUT). */
+  sigtermTimeoutMs?: number;
+}
+
+/** Which step of the cancellation ended the process ('exited': it had already ended). */
+export type CancelOutcome = 'exited' | 'SIGINT' | 'SIGTERM' | 'SIGKILL';
+
+/**
+ * Cancels a task process the way the agent does when a job is cancelled (azure-pipelines-agent,
+ * src/Agent.Sdk/ProcessInvoker.cs CancelAndKillProcessTree and ProcessInvoker.MacLinux.cs SendPosixSignal; the
+ * Node handler passes killProcessOnCancel: false): SIGINT, wait up to 7.5 s for the process to exit; then SIGTERM,
+ * wait up to 2.5 s; then kill it (.NET Process.Kill: SIGKILL). A signal that cannot be sent counts as not honoured.
+ * Shorter waits keep tests fast. Resolves once the process has exited.
+ */
+export async function cancelLikeAgent(child: ChildProcess, options: CancelOptions = {}): Promise<CancelOutcome> {
+  if (child.exitCode !== null || child.signalCode !== null) return 'exited';
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const waitExit = (ms: number): Promise<boolean> => {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+    return Promise.race([exited.then(() => true), timeout]).finally(() => clearTimeout(timer));
+  };
+  if (child.kill('SIGINT') && (await waitExit(options.sigintTimeoutMs ?? 7500))) return 'SIGINT';
+  if (child.exitCode !== null || child.signalCode !== null) return 'SIGINT';
+  if (child.kill('SIGTERM') && (await waitExit(options.sigtermTimeoutMs ?? 2500))) return 'SIGTERM';
+  if (child.exitCode !== null || child.signalCode !== null) return 'SIGTERM';
+  child.kill('SIGKILL');
+  await exited;
+  return 'SIGKILL';
+}
+
+function interpret(
+  stdout: string,
+  stderr: string,
+  exitCode: number | null,
+  signal: NodeJS.Signals | null,
+  durationMs: number,
+  knownSecrets: string[],
+  debug: boolean,
+): AgentRun {
   const lines = stdout.split(/\r?\n/);
   if (lines.at(-1) === '') lines.pop();
   const commands: TaskCommand[] = [];
@@ -201,6 +250,7 @@ function interpret(stdout: string, stderr: string, exitCode: number | null, dura
 
   return {
     exitCode,
+    signal,
     durationMs,
     lines,
     stderr,

@@ -17,6 +17,11 @@ export interface World {
   userId: string;
   /** Inputs every run needs: organization, tenant, app, refresh token, emulator URLs. */
   base(): Record<string, string>;
+  /**
+   * Runs the task. `onSpawn` gets its process (to signal it or `cancelLikeAgent` it, e.g. while a gate holds a
+   * request). A run ended by a signal resolves too (exitCode null, `signal` set), is leak-scanned, and may have
+   * no result.
+   */
   run(inputs: Record<string, string | undefined>, options?: Partial<AgentRunOptions> & { caVia?: 'env' | 'agent' | 'none' }): Promise<AgentRun>;
   /** Runs scanned for leaks so far. */
   scanned: number;
@@ -69,7 +74,8 @@ export async function startWorld(options: { latencyMs?: number } = {}): Promise<
         [],
         `secrets leaked in the log:\n${leaks.map((l) => `${l.secretKind} at line ${l.line}: ${run.lines[l.line] ?? '(stderr)'}`).join('\n')}`,
       );
-      assert.equal(run.completions, 1, `the task must set its result exactly once:\n${run.lines.join('\n')}`);
+      if (run.signal === null) assert.equal(run.completions, 1, `the task must set its result exactly once:\n${run.lines.join('\n')}`);
+      else assert.ok(run.completions <= 1, `a task ended by ${run.signal} set its result ${run.completions} times:\n${run.lines.join('\n')}`);
       // The rotated refresh token is what the next run would use, as a pipeline that stores it would.
       const next = run.variables.RefreshToken?.value;
       if (next && inputs.refreshToken === undefined) refreshToken = next;

@@ -56,7 +56,9 @@ describe('paging', () => {
   });
 
   it('a page that repeats entries of an earlier page: each PAT once', async () => {
-    const api = new Pages((t) => (t ? { patTokens: [pat(1), pat(2), pat(3)], continuationToken: '' } : { patTokens: [pat(0), pat(1)], continuationToken: '2' }));
+    const api = new Pages((t) =>
+      t ? { patTokens: [pat(1), pat(2), pat(3)], continuationToken: '' } : { patTokens: [pat(0), pat(1)], continuationToken: '2' },
+    );
     const all = await listAll(api, 'active');
     assert.deepEqual(
       all.map((p) => p.displayName),
@@ -85,7 +87,8 @@ describe('paging', () => {
 describe('secrets the agent can register', () => {
   it('one line of printable characters only', () => {
     assert.equal(usableSecret('dip55dwf4vpitomw63jzvomefmi2jluguprzwwqwuc6xq4fhocwq'), 'dip55dwf4vpitomw63jzvomefmi2jluguprzwwqwuc6xq4fhocwq');
-    for (const bad of [undefined, null, '', 'short', 'two\nlines-of-secret', ' padded-secret-value ', 'tab\tinside-secret', 42]) assert.equal(usableSecret(bad), undefined, String(bad));
+    for (const bad of [undefined, null, '', 'short', 'two\nlines-of-secret', ' padded-secret-value ', 'tab\tinside-secret', 42])
+      assert.equal(usableSecret(bad), undefined, String(bad));
   });
 });
 

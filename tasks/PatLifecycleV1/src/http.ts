@@ -191,7 +191,19 @@ export class HttpLayer {
    * destroys its request, and so its connection, whatever state it is in: otherwise the connection stays busy and,
    * with few sockets allowed (`parallelRequests: 1`), the retries queue behind it until the task gives up.
    */
+  /** Attempts on the wire now, by method: a cancelled run must know whether a write may still land. */
+  readonly onTheWire = { PUT: 0, POST: 0, DELETE: 0, GET: 0, PATCH: 0 };
+
   private async once(request: HttpRequest, headers: Record<string, string>): Promise<HttpResponse> {
+    this.onTheWire[request.method]++;
+    try {
+      return await this.attempt(request, headers);
+    } finally {
+      this.onTheWire[request.method]--;
+    }
+  }
+
+  private async attempt(request: HttpRequest, headers: Record<string, string>): Promise<HttpResponse> {
     this.requestCount++;
     const controller = new AbortController();
     let pending: Promise<HttpClientResponse>;

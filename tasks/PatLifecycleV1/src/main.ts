@@ -183,7 +183,8 @@ export async function run(): Promise<void> {
       );
     const api = new PatsApi(http, params.serviceUrl, params.apiVersion, auth.accessToken);
     const pending = new Set<string>();
-    onCancel = () => revokeUndelivered(api, pending, persistence);
+    const activeHttp = http;
+    onCancel = () => revokeUndelivered(api, pending, persistence, () => activeHttp.onTheWire.PUT > 0);
     let result;
     try {
       result = await runOperation({ api, params, out: outputs, log, now: () => new Date(), pool, target: persistence, pending });
@@ -214,7 +215,12 @@ let onCancel: (() => Promise<string>) | undefined;
  * created and did not deliver is revoked. A PAT the variable group may hold is not: a write still on its way is
  * waited for, and the group is read to see which PAT it holds. Bounded, since the agent kills the task soon after.
  */
-async function revokeUndelivered(api: PatsApi, pending: ReadonlySet<string>, persistence: SecretPersistence | undefined): Promise<string> {
+async function revokeUndelivered(
+  api: PatsApi,
+  pending: ReadonlySet<string>,
+  persistence: SecretPersistence | undefined,
+  writeOnTheWire: () => boolean,
+): Promise<string> {
   const ids = [...pending];
   if (ids.length === 0) return tl.loc('CancelledNothingPending');
   const bounded = <T>(p: Promise<T>, ms: number): Promise<T | undefined> =>
@@ -222,8 +228,17 @@ async function revokeUndelivered(api: PatsApi, pending: ReadonlySet<string>, per
   let holds: string | undefined;
   let unknown = false;
   if (persistence?.tokenVariable) {
-    unknown = !(await persistence.settled(CANCEL_WRITE_WAIT_MS));
-    holds = unknown ? undefined : await bounded(persistence.deliveredId(), CANCEL_READ_MS);
+    // A write between its retries cannot land any more once the task ends; one on the wire still may.
+    const settled = await persistence.settled(CANCEL_WRITE_WAIT_MS);
+    unknown = !settled && writeOnTheWire();
+    if (!unknown) {
+      const read = await bounded(
+        persistence.deliveredId().then((id) => ({ id })),
+        CANCEL_READ_MS,
+      );
+      if (read) holds = read.id;
+      else unknown = !settled; // the group could not be read, and a write of ours was under way: it may hold the new PAT
+    }
   }
   const lines: string[] = [];
   for (const id of ids) {

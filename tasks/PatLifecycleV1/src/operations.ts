@@ -254,7 +254,7 @@ async function rotate(ctx: Context): Promise<OperationResult> {
       log.info(message);
       out.pat(current);
       out.rotated(false);
-      const cleaned = await revokeAbandoned(ctx, view, issues);
+      const cleaned = await revokeAbandoned(ctx, view, issues, true);
       return { issues, message, rows: [{ pat: current, status: 'not due' }, ...cleaned] };
     }
   }
@@ -263,7 +263,14 @@ async function rotate(ctx: Context): Promise<OperationResult> {
   log.info(tl.loc('RotateStart', describe(current, now)));
   const request = createRequest(ctx, current.displayName, params.scope ?? current.scope);
   const known = new Set([...siblings.map((p) => p.authorizationId), ...(view.deliveredId ? [view.deliveredId] : [])]);
-  const fresh = await createAndDeliver(ctx, request, known, issues);
+  let fresh: PatToken & { token: string };
+  try {
+    fresh = await createAndDeliver(ctx, request, known, issues);
+  } catch (err) {
+    if (!(err instanceof Superseded)) throw err;
+    out.rotated(false);
+    return { issues: [...issues, err.message], message: err.message, rows: [{ pat: current, status: 'replaced by another run' }] };
+  }
   out.rotated(true);
 
   // Only now, with the new PAT delivered, do the old ones go: the replaced PAT and the ones before it (less the
@@ -340,14 +347,23 @@ async function deliveryView(ctx: Context, siblings: readonly PatToken[], issues:
   return view;
 }
 
-/** Undelivered PATs abandoned by an earlier run (cancelled or killed before delivery): nobody can use them. */
-async function revokeAbandoned(ctx: Context, view: DeliveryView, issues: string[]): Promise<SummaryRow[]> {
-  if (view.abandoned.length === 0) return [];
-  const { revoked, failed } = await revokeAll(ctx, view.abandoned);
-  for (const pat of revoked) ctx.log.warn(tl.loc('AbandonedRevoked', neutralize(pat.displayName), pat.authorizationId, pat.validFrom));
+/**
+ * Undelivered PATs abandoned by an earlier run (cancelled or killed before delivery): nobody can use them. With
+ * `excess`, also the PATs before the delivered one beyond keepPrevious (left by runs that overlapped): the group
+ * says which PAT is in use, so these are in no one's hands either.
+ */
+async function revokeAbandoned(ctx: Context, view: DeliveryView, issues: string[], excess = false): Promise<SummaryRow[]> {
+  const extra = excess && view.deliveredId && view.current ? view.lineage.slice(1 + ctx.params.keepPrevious) : [];
+  if (view.abandoned.length === 0 && extra.length === 0) return [];
+  const { revoked, failed } = await revokeAll(ctx, [...view.abandoned, ...extra]);
+  for (const pat of revoked)
+    if (view.abandoned.includes(pat)) ctx.log.warn(tl.loc('AbandonedRevoked', neutralize(pat.displayName), pat.authorizationId, pat.validFrom));
   for (const { pat, reason } of failed)
     issues.push(tl.loc('RotateRevokeFailed', pat.authorizationId, neutralize(pat.displayName), reason, pat.authorizationId));
-  return [...revoked.map((pat) => ({ pat, status: 'revoked (never delivered)' })), ...failed.map(({ pat }) => ({ pat, status: 'revoke failed' }))];
+  return [
+    ...revoked.map((pat) => ({ pat, status: view.abandoned.includes(pat) ? 'revoked (never delivered)' : 'revoked' })),
+    ...failed.map(({ pat }) => ({ pat, status: 'revoke failed' })),
+  ];
 }
 
 /**
@@ -399,6 +415,11 @@ async function createAndDeliver(ctx: Context, request: PatCreateRequest, known: 
         // The group may hold the new PAT or the old one: revoking either could break what uses it.
         throw new TaskError(tl.loc('DeliveryUnknownBothKept', err.message, delivered.authorizationId));
       }
+      if (err instanceof DeliveryError && err.outcome === 'superseded') {
+        // Another run delivered its PAT after this one: ours is in no one's hands; theirs must stay.
+        const notRevoked = await revokeQuietly(ctx, delivered.authorizationId);
+        throw new Superseded(`${err.message}${notRevoked ? `\n${notRevoked}` : ''}`);
+      }
       // Not delivered after all: a PAT nobody can use must not stay active.
       const notRevoked = await revokeQuietly(ctx, delivered.authorizationId);
       throw new TaskError(`${errorText(err)}\n${notRevoked ?? tl.loc('UndeliveredRevoked', delivered.authorizationId)}`);
@@ -411,6 +432,9 @@ async function createAndDeliver(ctx: Context, request: PatCreateRequest, known: 
     return delivered;
   }
 }
+
+/** Another run delivered after this one: not a failure of this run, and nothing more for it to do. */
+class Superseded extends TaskError {}
 
 /** The secret as the agent can register and mask it: one line of printable characters, or undefined. */
 export function usableSecret(token: unknown): string | undefined {

@@ -17,16 +17,25 @@ export function companionName(tokenVariable: string): string {
 
 /**
  * A PAT write that did not certainly land. `notDelivered`: the group was read back and does not hold the PAT (it
- * holds `holds`). `unknown`: the write failed and the group could not be read either.
+ * holds `holds`). `superseded`: it holds a PAT another run wrote after this one. `unknown`: the group could not be
+ * read back.
  */
 export class DeliveryError extends TaskError {
   constructor(
     message: string,
-    readonly outcome: 'notDelivered' | 'unknown',
+    readonly outcome: 'notDelivered' | 'superseded' | 'unknown',
     readonly holds?: string,
   ) {
     super(message);
   }
+}
+
+/** The PAT id a group's companion variable names, counted only beside its secret (a group that lost the secret holds no PAT). */
+function companionOf(group: VariableGroup, tokenVariable: string): string | undefined {
+  const variable = (name: string) => Object.entries(group.variables ?? {}).find(([n]) => n.toLowerCase() === name.toLowerCase())?.[1];
+  const value = variable(companionName(tokenVariable))?.value;
+  if (!variable(tokenVariable)?.isSecret) return undefined;
+  return typeof value === 'string' && value.trim() !== '' ? value.trim().toLowerCase() : undefined;
 }
 
 export class SecretPersistence {
@@ -76,10 +85,7 @@ export class SecretPersistence {
   async deliveredId(): Promise<string | undefined> {
     if (!this.tokenVariable) return undefined;
     this.group = await this.api.find(this.groupRef);
-    const wanted = companionName(this.tokenVariable).toLowerCase();
-    const entry = Object.entries(this.group.variables ?? {}).find(([name]) => name.toLowerCase() === wanted);
-    const value = entry?.[1].value;
-    return typeof value === 'string' && value.trim() !== '' ? value.trim().toLowerCase() : undefined;
+    return companionOf(this.group, this.tokenVariable);
   }
 
   /**
@@ -97,6 +103,8 @@ export class SecretPersistence {
     values[this.tokenVariable] = { value: pat.token, isSecret: true };
     values[companionName(this.tokenVariable)] = { value: pat.authorizationId, isSecret: false };
     const id = pat.authorizationId.toLowerCase();
+    this.group ??= await this.api.find(this.groupRef);
+    const heldBefore = companionOf(this.group, this.tokenVariable);
     let writeError: unknown;
     try {
       await this.store(values);
@@ -114,6 +122,10 @@ export class SecretPersistence {
       this.patStoredAt = new Date();
       if (this.refreshToken) this.refreshTokenStoredAt ??= this.patStoredAt;
       return;
+    }
+    // Another PAT, neither ours nor the one the group held before: another run wrote after this one.
+    if (holds !== undefined && holds !== heldBefore) {
+      throw new DeliveryError(tl.loc('DeliverySuperseded', this.groupName, holds, pat.authorizationId), 'superseded', holds);
     }
     if (writeError)
       throw new DeliveryError(

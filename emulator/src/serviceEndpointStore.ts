@@ -55,6 +55,8 @@ export interface EndpointInternal {
   data: Record<string, string>;
   description: string;
   administrators: 'jobToken' | 'none';
+  /** The endpoint's name in its project reference (the update takes it from serviceEndpointProjectReferences). */
+  projectRefName: string;
   createdBy: EndpointIdentity;
   updates: number;
 }
@@ -80,6 +82,7 @@ export class ServiceEndpointStore {
       data: { ...options.data },
       description: options.description ?? '',
       administrators: options.administrators ?? 'jobToken',
+      projectRefName: options.name,
       createdBy: SETUP_IDENTITY,
       updates: 0,
     };
@@ -172,6 +175,6 @@ export function toApiEndpoint(e: EndpointInternal, baseUrl: string, confidential
     isShared: false,
     isReady: true,
     owner: 'Library',
-    serviceEndpointProjectReferences: [{ projectReference: { id: e.project.id, name: e.project.name }, name: e.name }],
+    serviceEndpointProjectReferences: [{ projectReference: { id: e.project.id, name: e.project.name }, name: e.projectRefName }],
   };
 }

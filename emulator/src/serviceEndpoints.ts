@@ -185,6 +185,9 @@ function putEndpoint(state: State, req: EmuRequest, caller: AdoCaller, e: Endpoi
   }
   const clash = state.endpoints.inProject(e.orgName, e.project).find((o) => o.id !== e.id && o.name.toLowerCase() === String(body.name).toLowerCase());
   if (clash) return argumentError(`A service connection named '${String(body.name)}' already exists in this project.`);
+  // UpdateServiceEndpoint.json: the answer's project reference keeps the name the body's reference gave.
+  const ref = Array.isArray(body.serviceEndpointProjectReferences) ? body.serviceEndpointProjectReferences.find((r) => namesProject([r], e.project)) : undefined;
+  e.projectRefName = isObject(ref) && typeof ref.name === 'string' && ref.name !== '' ? ref.name : body.name;
   e.name = body.name;
   e.scheme = scheme;
   e.parameters = next;

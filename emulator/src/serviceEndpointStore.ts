@@ -20,6 +20,8 @@ const CONFIDENTIAL: Record<string, Record<string, string[]>> = {
   dockerregistry: { usernamepassword: ['password'], serviceprincipal: ['accesstoken', 'serviceprincipalkey', 'serviceprincipalcertificate'] },
   azurerm: {
     serviceprincipal: ['accesstoken', 'serviceprincipalkey', 'serviceprincipalcertificate'],
+    managedserviceidentity: [],
+    publishprofile: ['publishprofile', 'accesstoken'],
     // Not in the 2020 recording; the scheme has no secret (workload identity federation).
     workloadidentityfederation: [],
   },

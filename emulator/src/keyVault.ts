@@ -151,7 +151,8 @@ function setSecret(state: State, req: EmuRequest, vault: VaultInternal, name: st
   if (body.contentType !== undefined && typeof body.contentType !== 'string') return kvError(400, 'BadParameter', 'contentType must be a string.');
   let tags: Record<string, string> | undefined;
   if (body.tags !== undefined && body.tags !== null) {
-    if (!isObject(body.tags) || Object.values(body.tags).some((t) => typeof t !== 'string')) return kvError(400, 'BadParameter', 'tags must be an object of strings.');
+    if (!isObject(body.tags) || Object.values(body.tags).some((t) => typeof t !== 'string'))
+      return kvError(400, 'BadParameter', 'tags must be an object of strings.');
     if (Object.keys(body.tags).length > 15) return kvError(400, 'BadParameter', 'A secret can have at most 15 tags.');
     tags = body.tags as Record<string, string>;
   }
@@ -162,12 +163,13 @@ function setSecret(state: State, req: EmuRequest, vault: VaultInternal, name: st
       return kvError(400, 'BadParameter', `attributes.${k} must be a whole number of seconds since 1970-01-01 (unix time).`);
     }
   }
-  if (attrs.enabled !== undefined && attrs.enabled !== null && typeof attrs.enabled !== 'boolean') return kvError(400, 'BadParameter', 'attributes.enabled must be a boolean.');
+  if (attrs.enabled !== undefined && attrs.enabled !== null && typeof attrs.enabled !== 'boolean')
+    return kvError(400, 'BadParameter', 'attributes.enabled must be a boolean.');
   const nowS = Math.floor(state.clock.nowMs() / 1000);
   const v: SecretVersion = {
     version: newSecretVersion(),
     value: body.value,
-    contentType: body.contentType as string | undefined,
+    contentType: typeof body.contentType === 'string' ? body.contentType : undefined,
     tags,
     enabled: attrs.enabled !== false,
     exp: typeof attrs.exp === 'number' ? attrs.exp : undefined,

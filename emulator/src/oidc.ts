@@ -87,26 +87,45 @@ export function handleOidc(state: State, req: EmuRequest): EmuResponse {
   const versionError = checkVersion(req);
   if (versionError) return versionError;
   if (auth.caller.kind !== 'job') {
-    return typedError(401, 'UnauthorizedRequestException', `TF400813: The user '${auth.caller.id}' is not authorized to access this resource. Only the job's access token may request an OIDC token.`);
+    return typedError(
+      401,
+      'UnauthorizedRequestException',
+      `TF400813: The user '${auth.caller.id}' is not authorized to access this resource. Only the job's access token may request an OIDC token.`,
+    );
   }
   const [projectId, , planId, jobId] = [decodeURIComponent(m[2]), m[3], decodeURIComponent(m[4]), decodeURIComponent(m[5])];
   if (!isGuid(projectId) || !isGuid(planId) || !isGuid(jobId)) {
     return typedError(400, 'ArgumentException', 'The project, plan and job identifiers must be GUIDs.', { namespace: 'System', assembly: 'mscorlib' });
   }
   const project = state.groups.findProject(orgName, projectId);
-  if (!project) return typedError(404, 'ProjectDoesNotExistException', `TF200016: The project '${projectId}' does not exist, or you cannot see it.`, { namespace: 'Microsoft.TeamFoundation.Core.WebApi' });
+  if (!project)
+    return typedError(404, 'ProjectDoesNotExistException', `TF200016: The project '${projectId}' does not exist, or you cannot see it.`, {
+      namespace: 'Microsoft.TeamFoundation.Core.WebApi',
+    });
   if (req.bodyText.trim() !== '') {
     const parsed = parseJson(req.bodyText);
-    if (!parsed.ok || !isObject(parsed.value)) return typedError(400, 'ArgumentException', 'The body must be a JSON object of strings.', { namespace: 'System', assembly: 'mscorlib' });
+    if (!parsed.ok || !isObject(parsed.value))
+      return typedError(400, 'ArgumentException', 'The body must be a JSON object of strings.', { namespace: 'System', assembly: 'mscorlib' });
   }
   const connectionId = queryParam(req, 'serviceConnectionId');
-  if (!connectionId) return typedError(400, 'ArgumentException', 'Value cannot be null. Parameter name: serviceConnectionId', { namespace: 'System', assembly: 'mscorlib' });
+  if (!connectionId)
+    return typedError(400, 'ArgumentException', 'Value cannot be null. Parameter name: serviceConnectionId', { namespace: 'System', assembly: 'mscorlib' });
   const endpoint = isGuid(connectionId) ? state.endpoints.inOrg(orgName, connectionId) : undefined;
   if (!endpoint || endpoint.project.id !== project.id) {
-    return typedError(404, 'ServiceEndpointNotFoundException', `Service connection with id ${connectionId} does not exist or you do not have access to it.`, DT_NS);
+    return typedError(
+      404,
+      'ServiceEndpointNotFoundException',
+      `Service connection with id ${connectionId} does not exist or you do not have access to it.`,
+      DT_NS,
+    );
   }
   if (endpoint.scheme.toLowerCase() !== 'workloadidentityfederation') {
-    return typedError(400, 'InvalidRequestException', `Service connection '${endpoint.name}' does not use workload identity federation (scheme ${endpoint.scheme}).`, DT_NS);
+    return typedError(
+      400,
+      'InvalidRequestException',
+      `Service connection '${endpoint.name}' does not use workload identity federation (scheme ${endpoint.scheme}).`,
+      DT_NS,
+    );
   }
   const nowS = Math.floor(state.clock.nowMs() / 1000);
   const oidcToken = state.oidc.sign({
@@ -121,9 +140,7 @@ export function handleOidc(state: State, req: EmuRequest): EmuResponse {
   return jsonResponse(200, { oidcToken });
 }
 
-export type AssertionCheck =
-  | { ok: true }
-  | { ok: false; status: number; error: string; code: number; text: string };
+export type AssertionCheck = { ok: true } | { ok: false; status: number; error: string; code: number; text: string };
 
 /**
  * Checks a client assertion against the app's federated credentials, in Entra's order: signature, time range,
@@ -147,12 +164,19 @@ export function checkAssertion(state: State, assertion: string, credentials: Fed
       text: `Client assertion is not within its valid time range. Current time: ${new Date(nowS * 1000).toISOString()}, assertion valid from ${new Date(nbf * 1000).toISOString()}, expiry time of assertion ${new Date(exp * 1000).toISOString()}.`,
     };
   }
-  const iss = String(claims.iss ?? '');
-  const sub = String(claims.sub ?? '');
-  const aud = Array.isArray(claims.aud) ? claims.aud.map(String) : [String(claims.aud ?? '')];
+  const text = (v: unknown): string => (typeof v === 'string' ? v : '');
+  const iss = text(claims.iss);
+  const sub = text(claims.sub);
+  const aud = Array.isArray(claims.aud) ? claims.aud.map(text) : [text(claims.aud)];
   const byIssuer = credentials.filter((c) => c.issuer === iss);
   if (byIssuer.length === 0) {
-    return { ok: false, status: 400, error: 'invalid_request', code: 700211, text: `No matching federated identity record found for presented assertion issuer '${iss}'.` };
+    return {
+      ok: false,
+      status: 400,
+      error: 'invalid_request',
+      code: 700211,
+      text: `No matching federated identity record found for presented assertion issuer '${iss}'.`,
+    };
   }
   const bySubject = byIssuer.filter((c) => c.subject === sub);
   if (bySubject.length === 0) {
@@ -165,7 +189,13 @@ export function checkAssertion(state: State, assertion: string, credentials: Fed
     };
   }
   if (!bySubject.some((c) => aud.includes(c.audience))) {
-    return { ok: false, status: 400, error: 'invalid_request', code: 700212, text: `No matching federated identity record found for presented assertion audience '${aud.join(', ')}'.` };
+    return {
+      ok: false,
+      status: 400,
+      error: 'invalid_request',
+      code: 700212,
+      text: `No matching federated identity record found for presented assertion audience '${aud.join(', ')}'.`,
+    };
   }
   return { ok: true };
 }

@@ -150,7 +150,7 @@ function putEndpoint(state: State, req: EmuRequest, caller: AdoCaller, e: Endpoi
   if (!parsed.ok || !isObject(parsed.value)) return argumentError('The request body must be a service endpoint (JSON object).');
   const body = parsed.value;
   if (body.id !== undefined && body.id !== null && (typeof body.id !== 'string' || body.id.toLowerCase() !== e.id)) {
-    return argumentError(`The endpoint id in the body (${String(body.id)}) differs from the id in the URL (${e.id}).`);
+    return argumentError(`The endpoint id in the body (${JSON.stringify(body.id)}) differs from the id in the URL (${e.id}).`);
   }
   if (typeof body.name !== 'string' || body.name.trim() === '') return argumentError('Value cannot be null or empty. Parameter name: endpoint.Name');
   if (!isObject(body.authorization) || typeof body.authorization.scheme !== 'string' || body.authorization.scheme === '') {
@@ -186,8 +186,9 @@ function putEndpoint(state: State, req: EmuRequest, caller: AdoCaller, e: Endpoi
   const clash = state.endpoints.inProject(e.orgName, e.project).find((o) => o.id !== e.id && o.name.toLowerCase() === String(body.name).toLowerCase());
   if (clash) return argumentError(`A service connection named '${String(body.name)}' already exists in this project.`);
   // UpdateServiceEndpoint.json: the answer's project reference keeps the name the body's reference gave.
-  const ref = Array.isArray(body.serviceEndpointProjectReferences) ? body.serviceEndpointProjectReferences.find((r) => namesProject([r], e.project)) : undefined;
-  e.projectRefName = isObject(ref) && typeof ref.name === 'string' && ref.name !== '' ? ref.name : body.name;
+  const refs: unknown[] = Array.isArray(body.serviceEndpointProjectReferences) ? (body.serviceEndpointProjectReferences as unknown[]) : [];
+  const ref = refs.find((r) => namesProject([r], e.project));
+  e.projectRefName = isObject(ref) && typeof ref.name === 'string' && ref.name !== '' ? ref.name : String(body.name);
   e.name = body.name;
   e.scheme = scheme;
   e.parameters = next;

@@ -1,17 +1,7 @@
 // Public types of the emulator. Everything here is re-exported from index.ts.
 
 export type RequestKind =
-  | 'token'
-  | 'devicecode'
-  | 'authorize'
-  | 'discovery'
-  | 'pats'
-  | 'variablegroups'
-  | 'connectiondata'
-  | 'serviceendpoints'
-  | 'oidc'
-  | 'keyvault'
-  | 'other';
+  'token' | 'devicecode' | 'authorize' | 'discovery' | 'pats' | 'variablegroups' | 'connectiondata' | 'serviceendpoints' | 'oidc' | 'keyvault' | 'other';
 
 /**
  * `servicePrincipal`: the answer the PAT API gives a service principal, as the variant plays it. The types after
@@ -343,7 +333,8 @@ export interface AuthorityMetadata {
 // ---- service connections, Key Vault, workload identity federation ----
 
 /** Service connection types whose secrets the emulator knows (ListEndpointTypes.json). */
-export type ServiceEndpointType = 'externaltfs' | 'git' | 'externalnpmregistry' | 'externalnugetfeed' | 'generic' | 'dockerregistry' | 'azurerm' | (string & {});
+export type ServiceEndpointType =
+  'externaltfs' | 'git' | 'externalnpmregistry' | 'externalnugetfeed' | 'generic' | 'dockerregistry' | 'azurerm' | (string & {});
 
 export interface AddServiceEndpointOptions {
   org: string;

@@ -478,8 +478,23 @@ const CASES: ReplayCase[] = [
     seed({ emu, w, example }) {
       const rec = (example.responses['200'].body as { value: EndpointJson[] }).value[0];
       const project = 'TestProject';
-      emu.addServiceEndpoint({ org: w.org, project, name: rec.name, type: rec.type, url: rec.url, scheme: 'UsernamePassword', parameters: { username: 'myusername', password: 'pw-1' } });
-      emu.addServiceEndpoint({ org: w.org, project, name: 'NotAsked', type: 'generic', scheme: 'UsernamePassword', parameters: { username: 'u', password: 'pw-2' } });
+      emu.addServiceEndpoint({
+        org: w.org,
+        project,
+        name: rec.name,
+        type: rec.type,
+        url: rec.url,
+        scheme: 'UsernamePassword',
+        parameters: { username: 'myusername', password: 'pw-1' },
+      });
+      emu.addServiceEndpoint({
+        org: w.org,
+        project,
+        name: 'NotAsked',
+        type: 'generic',
+        scheme: 'UsernamePassword',
+        parameters: { username: 'u', password: 'pw-2' },
+      });
       const q = new URLSearchParams(recordedUrl(example).search);
       q.set('api-version', String(example.parameters['api-version']));
       return {

@@ -100,7 +100,15 @@ describe('emulator: service connections, Key Vault and workload identity federat
 
   describe('service endpoints', () => {
     function npm(administrators?: 'jobToken' | 'none'): string {
-      return emu.addServiceEndpoint({ org: ORG, project: PROJECT, name: 'npm-feed', type: 'externalnpmregistry', scheme: 'Token', parameters: { apitoken: 'old-pat' }, administrators }).id;
+      return emu.addServiceEndpoint({
+        org: ORG,
+        project: PROJECT,
+        name: 'npm-feed',
+        type: 'externalnpmregistry',
+        scheme: 'Token',
+        parameters: { apitoken: 'old-pat' },
+        administrators,
+      }).id;
     }
 
     it('GET answers with confidential parameters as null and the list by names leaves them out', async () => {
@@ -112,7 +120,10 @@ describe('emulator: service connections, Key Vault and workload identity federat
       assert.deepStrictEqual(one.json<{ authorization: unknown }>().authorization, { parameters: { apitoken: null }, scheme: 'Token' });
       const list = await call(emu, 'GET', `/${ORG}/${PROJECT}/_apis/serviceendpoint/endpoints?endpointNames=npm-feed,nuget&${V}`, { headers: bearer(job) });
       const value = list.json<{ count: number; value: Array<{ name: string; authorization: { parameters: object } }> }>().value;
-      assert.deepStrictEqual(value.map((e) => [e.name, e.authorization.parameters]).sort(), [['npm-feed', {}], ['nuget', {}]]);
+      assert.deepStrictEqual(value.map((e) => [e.name, e.authorization.parameters]).sort(), [
+        ['npm-feed', {}],
+        ['nuget', {}],
+      ]);
       assert.ok(!list.text.includes('old-pat') && !one.text.includes('old-pat'));
       assert.strictEqual(emu.requests.at(-1)?.kind, 'serviceendpoints');
     });
@@ -132,11 +143,17 @@ describe('emulator: service connections, Key Vault and workload identity federat
     it('PUT sets a secret sent as a string, keeps one sent as null, and answers it as null', async () => {
       const id = npm();
       const job = emu.issueJobToken(ORG);
-      const put = await call(emu, 'PUT', `/${ORG}/_apis/serviceendpoint/endpoints/${id}?${V}`, { headers: bearer(job), json: putBody(id, { apitoken: 'new-pat' }) });
+      const put = await call(emu, 'PUT', `/${ORG}/_apis/serviceendpoint/endpoints/${id}?${V}`, {
+        headers: bearer(job),
+        json: putBody(id, { apitoken: 'new-pat' }),
+      });
       assert.strictEqual(put.status, 200, put.text);
       assert.deepStrictEqual(put.json<{ authorization: { parameters: object } }>().authorization.parameters, { apitoken: null });
       assert.strictEqual(emu.getServiceEndpoint(ORG, 'npm-feed')?.parameters.apitoken, 'new-pat');
-      const again = await call(emu, 'PUT', `/${ORG}/_apis/serviceendpoint/endpoints/${id}?${V}`, { headers: bearer(job), json: putBody(id, { apitoken: null }) });
+      const again = await call(emu, 'PUT', `/${ORG}/_apis/serviceendpoint/endpoints/${id}?${V}`, {
+        headers: bearer(job),
+        json: putBody(id, { apitoken: null }),
+      });
       assert.strictEqual(again.status, 200, again.text);
       assert.strictEqual(emu.getServiceEndpoint(ORG, id)?.parameters.apitoken, 'new-pat', 'null keeps the stored secret');
       assert.strictEqual(emu.getServiceEndpoint(ORG, id)?.updates, 2);
@@ -150,7 +167,14 @@ describe('emulator: service connections, Key Vault and workload identity federat
         ['wipes', undefined],
       ] as const) {
         emu.setVariant({ endpointSecretOmitted: mode });
-        const id = emu.addServiceEndpoint({ org: ORG, project: PROJECT, name: `npm-${mode}`, type: 'externalnpmregistry', scheme: 'Token', parameters: { apitoken: 'old-pat' } }).id;
+        const id = emu.addServiceEndpoint({
+          org: ORG,
+          project: PROJECT,
+          name: `npm-${mode}`,
+          type: 'externalnpmregistry',
+          scheme: 'Token',
+          parameters: { apitoken: 'old-pat' },
+        }).id;
         const res = await call(emu, 'PUT', `/${ORG}/_apis/serviceendpoint/endpoints/${id}?${V}`, {
           headers: bearer(emu.issueJobToken(ORG)),
           json: { ...putBody(id, {}), name: `npm-${mode}` },
@@ -162,12 +186,28 @@ describe('emulator: service connections, Key Vault and workload identity federat
 
     it('refuses a PUT without the project reference (400), from a build identity without the Administrator role (403), without the manage scope (401)', async () => {
       const id = npm();
-      const noRefs = await call(emu, 'PUT', `/${ORG}/_apis/serviceendpoint/endpoints/${id}?${V}`, { headers: bearer(emu.issueJobToken(ORG)), json: putBody(id, { apitoken: 'x' }, false) });
+      const noRefs = await call(emu, 'PUT', `/${ORG}/_apis/serviceendpoint/endpoints/${id}?${V}`, {
+        headers: bearer(emu.issueJobToken(ORG)),
+        json: putBody(id, { apitoken: 'x' }, false),
+      });
       assert.strictEqual(noRefs.status, 400, noRefs.text);
-      const locked = emu.addServiceEndpoint({ org: ORG, project: PROJECT, name: 'locked', type: 'generic', scheme: 'UsernamePassword', parameters: { username: 'u', password: 'p' }, administrators: 'none' }).id;
+      const locked = emu.addServiceEndpoint({
+        org: ORG,
+        project: PROJECT,
+        name: 'locked',
+        type: 'generic',
+        scheme: 'UsernamePassword',
+        parameters: { username: 'u', password: 'p' },
+        administrators: 'none',
+      }).id;
       const refused = await call(emu, 'PUT', `/${ORG}/_apis/serviceendpoint/endpoints/${locked}?${V}`, {
         headers: bearer(emu.issueJobToken(ORG)),
-        json: { ...putBody(locked, { username: 'u', password: 'new' }), name: 'locked', type: 'generic', authorization: { scheme: 'UsernamePassword', parameters: { username: 'u', password: 'new' } } },
+        json: {
+          ...putBody(locked, { username: 'u', password: 'new' }),
+          name: 'locked',
+          type: 'generic',
+          authorization: { scheme: 'UsernamePassword', parameters: { username: 'u', password: 'new' } },
+        },
       });
       assert.strictEqual(refused.status, 403, refused.text);
       assert.match(refused.json<{ message: string }>().message, /Project Collection Build Service \(contoso\d+\).*Administrator role/);
@@ -176,23 +216,32 @@ describe('emulator: service connections, Key Vault and workload identity federat
       assert.strictEqual(readable.status, 200, 'the job token may still read it');
       const clientId = emu.addApp({ tenantId, scopes: 'vso.serviceendpoint' }).clientId;
       const reader = emu.issueAccessToken({ tenantId, clientId, userId });
-      const noScope = await call(emu, 'PUT', `/${ORG}/_apis/serviceendpoint/endpoints/${id}?${V}`, { headers: bearer(reader), json: putBody(id, { apitoken: 'x' }) });
+      const noScope = await call(emu, 'PUT', `/${ORG}/_apis/serviceendpoint/endpoints/${id}?${V}`, {
+        headers: bearer(reader),
+        json: putBody(id, { apitoken: 'x' }),
+      });
       assert.strictEqual(noScope.status, 401, noScope.text);
       const manager = emu.issueAccessToken({ tenantId, clientId: emu.addApp({ tenantId, scopes: 'vso.serviceendpoint_manage' }).clientId, userId });
-      const ok = await call(emu, 'PUT', `/${ORG}/_apis/serviceendpoint/endpoints/${id}?${V}`, { headers: bearer(manager), json: putBody(id, { apitoken: 'by-user' }) });
+      const ok = await call(emu, 'PUT', `/${ORG}/_apis/serviceendpoint/endpoints/${id}?${V}`, {
+        headers: bearer(manager),
+        json: putBody(id, { apitoken: 'by-user' }),
+      });
       assert.strictEqual(ok.status, 200, ok.text);
       assert.strictEqual(emu.getServiceEndpoint(ORG, id)?.parameters.apitoken, 'by-user');
     });
 
     it('treats as confidential exactly what ListEndpointTypes.json marks confidential, for the types the task serves', async () => {
       const file = path.join(repoRoot, 'test', 'data', 'specs', 'serviceEndpoint', '7.1', 'httpExamples', 'ListEndpointTypes.json');
-      const types = (JSON.parse(fs.readFileSync(file, 'utf8').replace(/^\uFEFF/, '')) as { responses: { 200: { body: { value: EndpointType[] } } } }).responses[200].body.value;
+      const types = (JSON.parse(fs.readFileSync(file, 'utf8').replace(/^\uFEFF/, '')) as { responses: { 200: { body: { value: EndpointType[] } } } })
+        .responses[200].body.value;
       interface EndpointType {
         name: string;
         authenticationSchemes: Array<{ scheme: string; inputDescriptors: Array<{ id: string; isConfidential: boolean }> }>;
       }
       let n = 0;
-      for (const t of types.filter((x) => ['externaltfs', 'git', 'externalnpmregistry', 'externalnugetfeed', 'generic', 'dockerregistry', 'azurerm'].includes(x.name))) {
+      for (const t of types.filter((x) =>
+        ['externaltfs', 'git', 'externalnpmregistry', 'externalnugetfeed', 'generic', 'dockerregistry', 'azurerm'].includes(x.name),
+      )) {
         for (const s of t.authenticationSchemes) {
           const parameters = Object.fromEntries(s.inputDescriptors.map((d) => [d.id, `v-${d.id}`]));
           const id = emu.addServiceEndpoint({ org: ORG, project: PROJECT, name: `${t.name}-${s.scheme}`, type: t.name, scheme: s.scheme, parameters }).id;
@@ -218,14 +267,25 @@ describe('emulator: service connections, Key Vault and workload identity federat
 
     async function assertionGrant(clientId: string, assertion: string, scope = VAULT_SCOPE) {
       return call(emu, 'POST', `/${tenantId}/oauth2/v2.0/token`, {
-        form: { grant_type: 'client_credentials', client_id: clientId, scope, client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: assertion },
+        form: {
+          grant_type: 'client_credentials',
+          client_id: clientId,
+          scope,
+          client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+          client_assertion: assertion,
+        },
       });
     }
 
     it('issues an OIDC token for a WIF connection (iss, sub, aud as the federated credential), only to the job token', async () => {
       const sc = emu.addArmServiceConnection({ org: ORG, project: PROJECT, name: 'kv-conn', tenantId, scheme: 'WorkloadIdentityFederation' });
       assert.strictEqual(sc.endpoint.scheme, 'WorkloadIdentityFederation');
-      assert.deepStrictEqual(Object.keys(sc.endpoint.parameters).sort(), ['serviceprincipalid', 'tenantid', 'workloadIdentityFederationIssuer', 'workloadIdentityFederationSubject']);
+      assert.deepStrictEqual(Object.keys(sc.endpoint.parameters).sort(), [
+        'serviceprincipalid',
+        'tenantid',
+        'workloadIdentityFederationIssuer',
+        'workloadIdentityFederationSubject',
+      ]);
       const got = await oidcToken(sc.id);
       assert.strictEqual(got.status, 200, got.text);
       const claims = decodeJwt(got.token!);
@@ -234,7 +294,9 @@ describe('emulator: service connections, Key Vault and workload identity federat
       assert.strictEqual(claims.aud, 'api://AzureADTokenExchange');
       assert.strictEqual(emu.requests.at(-1)?.kind, 'oidc');
       const [pat] = emu.seedPats(userId, ORG, [{ displayName: 'p' }]);
-      const byPat = await call(emu, 'POST', `${new URL(emu.oidcRequestUri(ORG, PROJECT)).pathname}?api-version=7.1-preview.1&serviceConnectionId=${sc.id}`, { headers: basic(pat.token) });
+      const byPat = await call(emu, 'POST', `${new URL(emu.oidcRequestUri(ORG, PROJECT)).pathname}?api-version=7.1-preview.1&serviceConnectionId=${sc.id}`, {
+        headers: basic(pat.token),
+      });
       assert.strictEqual(byPat.status, 401);
       const secretBased = emu.addArmServiceConnection({ org: ORG, project: PROJECT, name: 'spn', tenantId, scheme: 'ServicePrincipal' });
       assert.strictEqual((await oidcToken(secretBased.id)).status, 400);
@@ -252,7 +314,10 @@ describe('emulator: service connections, Key Vault and workload identity federat
       const exp = Math.floor(Date.now() / 1000) + 86400;
       const base = new URL(url).pathname;
       for (const value of ['first-pat', 'second-pat']) {
-        const set = await call(emu, 'PUT', `${base}/secrets/ado-pat?${KV}`, { headers: bearer(access), json: { value, attributes: { exp, enabled: true }, tags: { authorizationId: `auth-${value.length}-${value[0]}` }, contentType: 'PAT' } });
+        const set = await call(emu, 'PUT', `${base}/secrets/ado-pat?${KV}`, {
+          headers: bearer(access),
+          json: { value, attributes: { exp, enabled: true }, tags: { authorizationId: `auth-${value.length}-${value[0]}` }, contentType: 'PAT' },
+        });
         assert.strictEqual(set.status, 200, set.text);
         const b = set.json<{ value: string; id: string; attributes: Record<string, unknown>; tags: object }>();
         assert.strictEqual(b.value, value);
@@ -260,13 +325,23 @@ describe('emulator: service connections, Key Vault and workload identity federat
         assert.strictEqual(b.attributes.exp, exp);
         assert.strictEqual(b.attributes.recoveryLevel, 'Recoverable+Purgeable');
       }
-      assert.deepStrictEqual(emu.getKeyVaultSecret(`pat-vault${orgSeq}`, 'ado-pat'), { value: 'second-pat', tags: { authorizationId: 'auth-10-s' }, exp, contentType: 'PAT', enabled: true, versions: 2 });
+      assert.deepStrictEqual(emu.getKeyVaultSecret(`pat-vault${orgSeq}`, 'ado-pat'), {
+        value: 'second-pat',
+        tags: { authorizationId: 'auth-10-s' },
+        exp,
+        contentType: 'PAT',
+        enabled: true,
+        versions: 2,
+      });
       const latest = await call(emu, 'GET', `${base}/secrets/ado-pat?${KV}`, { headers: bearer(access) });
       assert.strictEqual(latest.json().value, 'second-pat');
       const versions = await call(emu, 'GET', `${base}/secrets/ado-pat/versions?${KV}`, { headers: bearer(access) });
       const items = versions.json<{ value: Array<Record<string, unknown>> }>().value;
       assert.strictEqual(items.length, 2);
-      assert.ok(items.every((i) => !('value' in i)), 'versions are listed without values');
+      assert.ok(
+        items.every((i) => !('value' in i)),
+        'versions are listed without values',
+      );
       const first = await call(emu, 'GET', `${new URL(String(items[0].id)).pathname}?${KV}`, { headers: bearer(access) });
       assert.strictEqual(first.json().value, 'first-pat');
       assert.strictEqual(emu.requests.at(-1)?.kind, 'keyvault');
@@ -281,7 +356,9 @@ describe('emulator: service connections, Key Vault and workload identity federat
       const none = await call(emu, 'PUT', `${base}/secrets/s?${KV}`, { json: { value: 'v' } });
       assert.strictEqual(none.status, 401);
       assert.strictEqual(none.headers['www-authenticate'], `Bearer authorization="${emu.url}/${tenantId}", resource="https://vault.azure.net"`);
-      const grant = await call(emu, 'POST', `/${tenantId}/oauth2/v2.0/token`, { form: { grant_type: 'client_credentials', client_id: sc.clientId, client_secret: sc.clientSecret!, scope: VAULT_SCOPE } });
+      const grant = await call(emu, 'POST', `/${tenantId}/oauth2/v2.0/token`, {
+        form: { grant_type: 'client_credentials', client_id: sc.clientId, client_secret: sc.clientSecret!, scope: VAULT_SCOPE },
+      });
       assert.strictEqual(grant.status, 200, grant.text);
       const token = grant.json<{ access_token: string }>().access_token;
       const set = await call(emu, 'PUT', `${base}/secrets/s?${KV}`, { headers: bearer(token), json: { value: 'v' } });
@@ -294,7 +371,11 @@ describe('emulator: service connections, Key Vault and workload identity federat
       emu.setKeyVaultAccess(`kv2-${orgSeq}`, sc.clientId, 'none');
       assert.strictEqual((await call(emu, 'GET', `${base}/secrets/s?${KV}`, { headers: bearer(token) })).status, 403);
       const adoToken = emu.issueAccessToken({ tenantId, clientId: emu.addApp({ tenantId }).clientId, userId });
-      assert.strictEqual((await call(emu, 'GET', `${base}/secrets/s?${KV}`, { headers: bearer(adoToken) })).status, 401, 'an Azure DevOps token is not a Key Vault token');
+      assert.strictEqual(
+        (await call(emu, 'GET', `${base}/secrets/s?${KV}`, { headers: bearer(adoToken) })).status,
+        401,
+        'an Azure DevOps token is not a Key Vault token',
+      );
       const vaultTokenOnAdo = await call(emu, 'GET', `/${ORG}/_apis/connectionData`, { headers: bearer(token) });
       assert.strictEqual(vaultTokenOnAdo.status, 401, 'a Key Vault token is not an Azure DevOps token');
     });
@@ -308,7 +389,14 @@ describe('emulator: service connections, Key Vault and workload identity federat
         ['audience', { audience: 'api://Other', subject: `sc://${ORG}/${PROJECT}/kv-conn` }, 700212],
       ];
       for (const [what, fc, code] of cases) {
-        const other = emu.addArmServiceConnection({ org: ORG, project: PROJECT, name: `wrong-${what}`, tenantId, scheme: 'WorkloadIdentityFederation', federatedCredential: fc });
+        const other = emu.addArmServiceConnection({
+          org: ORG,
+          project: PROJECT,
+          name: `wrong-${what}`,
+          tenantId,
+          scheme: 'WorkloadIdentityFederation',
+          federatedCredential: fc,
+        });
         const res = await assertionGrant(other.clientId, token);
         assert.strictEqual(res.status, 400, res.text);
         assert.deepStrictEqual(res.json<{ error_codes: number[] }>().error_codes, [code], what);
@@ -347,7 +435,14 @@ describe('emulator: service connections, Key Vault and workload identity federat
   describe('agent runner: service connection variables', () => {
     it('sets ENDPOINT_* as the agent does and masks secret parameters only', () => {
       const id = '4f9c1d2e-0000-4000-8000-000000000001';
-      const endpoints = { [id]: { url: 'https://management.azure.com/', scheme: 'ServicePrincipal', parameters: { tenantid: 't', serviceprincipalid: 'sp', authenticationType: 'spnKey', serviceprincipalkey: 'key' }, data: { environment: 'AzureCloud', 'sub.Id': 's' } } };
+      const endpoints = {
+        [id]: {
+          url: 'https://management.azure.com/',
+          scheme: 'ServicePrincipal',
+          parameters: { tenantid: 't', serviceprincipalid: 'sp', authenticationType: 'spnKey', serviceprincipalkey: 'key' },
+          data: { environment: 'AzureCloud', 'sub.Id': 's' },
+        },
+      };
       const env = endpointEnvironment(endpoints);
       assert.strictEqual(env[`ENDPOINT_URL_${id}`], 'https://management.azure.com/');
       assert.deepStrictEqual(JSON.parse(env[`ENDPOINT_AUTH_${id}`]), { parameters: endpoints[id].parameters, scheme: 'ServicePrincipal' });

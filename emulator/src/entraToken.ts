@@ -3,10 +3,14 @@ import { createHash } from 'crypto';
 import { EmuRequest, EmuResponse, jsonResponse, parseForm } from './http';
 import { appNotFound, checkScopes, consentRequired, oauthError, ScopeFailure } from './entraErrors';
 import { State } from './state';
-import { issueAppAccessToken, userTokenResponse } from './tokens';
+import { checkAssertion } from './oidc';
+import { issueAppAccessToken, issueVaultAccessToken, userTokenResponse } from './tokens';
 import type { AppRecord, TenantRecord, UserRecord } from './types';
 
 const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
+const JWT_BEARER_ASSERTION = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+/** Key Vault's resource; a client-credentials request names it as `https://vault.azure.net/.default`. */
+export const VAULT_RESOURCE = 'https://vault.azure.net';
 
 type Form = Record<string, string>;
 
@@ -78,7 +82,15 @@ function authenticateClient(c: Call, confidentialOnly: boolean): EmuResponse | u
   const { app, form, state, req } = c;
   const invalidClient = (code: number, text: string): EmuResponse => oauthError(state, req, 401, 'invalid_client', code, text);
   if (form.client_assertion !== undefined) {
-    return invalidClient(700027, 'Client assertion failed signature validation (this emulator accepts client secrets only).');
+    if (form.client_assertion_type !== JWT_BEARER_ASSERTION) {
+      return oauthError(state, req, 400, 'invalid_request', 900144, "The request body must contain the following parameter: 'client_assertion_type'.");
+    }
+    if (form.client_secret !== undefined) {
+      return oauthError(state, req, 400, 'invalid_request', 90023, "Send either 'client_assertion' or 'client_secret', not both.");
+    }
+    const check = checkAssertion(state, form.client_assertion, app.federatedCredentials);
+    if (!check.ok) return oauthError(state, req, check.status, check.error, check.code, check.text);
+    return undefined;
   }
   const secret = form.client_secret;
   if (secret !== undefined) {
@@ -176,9 +188,18 @@ function refreshGrant(c: Call): EmuResponse {
   );
 }
 
+/** True when the scope asks for Key Vault: `https://vault.azure.net/.default` (also with a doubled slash). */
+function isVaultScope(scope: string | undefined): boolean {
+  const parts = (scope ?? '').trim().split(/\s+/);
+  return parts.length === 1 && /^https:\/\/vault\.azure\.net\/\/?\.default$/i.test(parts[0]);
+}
+
 function clientCredentialsGrant(c: Call): EmuResponse {
   const authError = authenticateClient(c, true);
   if (authError) return authError;
+  if (isVaultScope(c.form.scope)) {
+    return success({ token_type: 'Bearer', expires_in: 3599, ext_expires_in: 3599, access_token: issueVaultAccessToken(c.state, c.app) });
+  }
   const scopes = checkScopes(c.app, c.form.scope, true);
   if (!scopes.ok) return scopeError(c, scopes);
   return success({

@@ -91,6 +91,10 @@ const TRUNCATED: Record<RequestKind, string> = {
   discovery: '{"token_endpoint":"https://',
   pats: '{"patToken":{"displayName":"trunc',
   variablegroups: '{"count":1,"value":[{"variables":{"',
+  connectiondata: '{"authenticatedUser":{"id":"',
+  serviceendpoints: '{"data":{},"id":"',
+  oidc: '{"oidcToken":"eyJ',
+  keyvault: '{"value":"',
   other: '{"value":',
 };
 

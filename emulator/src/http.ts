@@ -124,6 +124,8 @@ export function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 const SECRET_KEYS = new Set(['refresh_token', 'client_secret', 'code', 'token', 'code_verifier', 'device_code', 'client_assertion', 'password', 'assertion']);
+/** Keys secret in any case: service endpoint authorization parameters (ListEndpointTypes.json isConfidential), OIDC tokens. */
+const SECRET_KEYS_ANY_CASE = new Set(['password', 'apitoken', 'accesstoken', 'nugetkey', 'serviceprincipalkey', 'serviceprincipalcertificate', 'oidctoken']);
 
 /** Copy of a parsed body without secret values: secret field names and values of `isSecret` variables. */
 export function redact(value: unknown): unknown {
@@ -132,7 +134,7 @@ export function redact(value: unknown): unknown {
   const out: Record<string, unknown> = {};
   const secretVariable = value.isSecret === true;
   for (const [k, v] of Object.entries(value)) {
-    if (SECRET_KEYS.has(k)) continue;
+    if (SECRET_KEYS.has(k) || SECRET_KEYS_ANY_CASE.has(k.toLowerCase())) continue;
     if (secretVariable && k === 'value') continue;
     out[k] = redact(v);
   }

@@ -14,9 +14,21 @@ import { EmulatorServer } from './server';
 import { defaultPolicy, State } from './state';
 import { issueUserAccessToken } from './tokens';
 import { toGroupRecord } from './variableGroupStore';
+import { isConfidential, toEndpointRecord } from './serviceEndpointStore';
+import { toSecretRecord } from './keyVaultStore';
+import { vaultUrl } from './keyVault';
+import { oidcIssuer, oidcSubject, TOKEN_EXCHANGE_AUDIENCE } from './oidc';
 import { storeName } from './pats';
 import { defaultVariant, PROFILES, storeScopes, type ProfileName, type ServiceVariant } from './variant';
 import type {
+  AddArmServiceConnectionOptions,
+  AddKeyVaultOptions,
+  AddServiceEndpointOptions,
+  AgentEndpoint,
+  ArmServiceConnectionRecord,
+  KeyVaultRole,
+  KeyVaultSecretRecord,
+  ServiceEndpointRecord,
   AddVariableGroupOptions,
   AppOptions,
   AppRecord,
@@ -92,6 +104,16 @@ export class Emulator {
     for (const [value, grant] of this.state.accessTokens) out.push({ kind: grant.kind === 'user' ? 'access token' : `${grant.kind} token`, value });
     for (const value of this.state.pats.tokens()) out.push({ kind: 'PAT', value });
     for (const app of this.state.apps.values()) if (app.clientSecret) out.push({ kind: 'client secret', value: app.clientSecret });
+    for (const e of this.state.endpoints.all()) {
+      for (const name of Object.keys(e.parameters)) {
+        if (isConfidential(e.type, e.scheme, name) && e.parameters[name] !== '') out.push({ kind: `service connection ${name}`, value: e.parameters[name] });
+      }
+    }
+    for (const value of this.state.vaultTokens.keys()) out.push({ kind: 'Key Vault access token', value });
+    for (const value of this.state.oidc.issued) out.push({ kind: 'OIDC token', value });
+    for (const vault of this.state.vaults.all()) {
+      for (const secret of vault.secrets.values()) for (const v of secret.versions) if (v.value !== '') out.push({ kind: 'Key Vault secret', value: v.value });
+    }
     return out;
   }
 
@@ -286,6 +308,100 @@ export class Emulator {
     const p = this.state.groups.findProject(org, project);
     const g = p ? this.state.groups.find(org, p, idOrName) : undefined;
     return g ? toGroupRecord(g) : undefined;
+  }
+
+  // ---- projects, service connections, Key Vault, workload identity federation ----
+  /** The id of a project (created on first use), as `System.TeamProjectId` holds it. */
+  projectId(org: string, project: string): string {
+    this.state.ensureOrg(org);
+    return this.state.groups.ensureProject(org, project).id;
+  }
+  /** A service connection (service endpoint) in a project. Types and secret parameters: ListEndpointTypes.json. */
+  addServiceEndpoint(options: AddServiceEndpointOptions): { id: string } {
+    this.state.ensureOrg(options.org);
+    const project = this.state.groups.ensureProject(options.org, options.project);
+    return { id: this.state.endpoints.add(options, project).id };
+  }
+  /** A service connection by id or name, secrets included (test assertions only). */
+  getServiceEndpoint(org: string, idOrName: string): ServiceEndpointRecord | undefined {
+    const e = this.state.endpoints.find(org, idOrName);
+    return e ? toEndpointRecord(e) : undefined;
+  }
+  /** A Key Vault at `${url}/keyvault/${name}` in a tenant, with RBAC roles per client id. Returns its URL. */
+  addKeyVault(options: AddKeyVaultOptions): { url: string } {
+    const tenant = this.state.requireTenant(options.tenantId);
+    const v = this.state.vaults.add(options.name, tenant.id, options.access ?? {});
+    return { url: vaultUrl(this.url, v.name) };
+  }
+  /** Gives (or takes away, 'none') a client id's role on a vault. */
+  setKeyVaultAccess(vaultName: string, clientId: string, role: KeyVaultRole): void {
+    const v = this.state.vaults.get(vaultName);
+    if (!v) throw new Error(`Unknown Key Vault ${vaultName}`);
+    v.access.set(clientId.toLowerCase(), role);
+  }
+  /** The newest version of a secret and how many versions exist (test assertions only). */
+  getKeyVaultSecret(vaultName: string, secretName: string): KeyVaultSecretRecord | undefined {
+    const secret = this.state.vaults.get(vaultName)?.secrets.get(secretName.toLowerCase());
+    return secret ? toSecretRecord(secret) : undefined;
+  }
+  /**
+   * An Azure Resource Manager service connection and its app registration in `tenantId`: with a federated identity
+   * credential (issuer https://vstoken.dev.azure.com/{orgAccountId}, subject sc://{org}/{project}/{name}, audience
+   * api://AzureADTokenExchange) or a client secret. Returns the ids and what the agent gives a task for it.
+   */
+  addArmServiceConnection(options: AddArmServiceConnectionOptions): ArmServiceConnectionRecord {
+    const tenant = this.state.requireTenant(options.tenantId);
+    const org = this.state.ensureOrg(options.org);
+    const project = this.state.groups.ensureProject(options.org, options.project);
+    const wif = options.scheme === 'WorkloadIdentityFederation';
+    const issuer = options.federatedCredential?.issuer ?? oidcIssuer(org.accountId);
+    const subject = options.federatedCredential?.subject ?? oidcSubject(org.name, project.name, options.name);
+    const audience = options.federatedCredential?.audience ?? TOKEN_EXCHANGE_AUDIENCE;
+    const clientSecret = wif ? undefined : (options.clientSecret ?? `Emu8Q~${newPatSecrets(1)[0].slice(0, 34)}`);
+    const app = this.state.addApp({
+      tenantId: tenant.id,
+      displayName: `${org.name}-${project.name}-${options.name}`,
+      clientSecret,
+      allowPublicClient: false,
+      scopes: '',
+      federatedCredentials: wif ? [{ issuer, subject, audience }] : [],
+    });
+    const parameters: Record<string, string> = wif
+      ? { tenantid: tenant.id, serviceprincipalid: app.clientId, workloadIdentityFederationIssuer: issuer, workloadIdentityFederationSubject: subject }
+      : { tenantid: tenant.id, serviceprincipalid: app.clientId, authenticationType: 'spnKey', serviceprincipalkey: clientSecret ?? '' };
+    const data: Record<string, string> = {
+      environment: 'AzureCloud',
+      scopeLevel: 'Subscription',
+      subscriptionId: options.subscriptionId ?? newGuid(),
+      subscriptionName: options.subscriptionName ?? 'Emulated subscription',
+      creationMode: 'Manual',
+      // Where Entra is: the emulator (the service sets https://login.windows.net/ for AzureCloud).
+      environmentAuthorityUrl: `${this.url}/`,
+    };
+    const url = 'https://management.azure.com/';
+    const e = this.state.endpoints.add(
+      { org: options.org, project: options.project, name: options.name, type: 'azurerm', url, scheme: options.scheme, parameters, data },
+      project,
+    );
+    const endpoint: AgentEndpoint = { url, scheme: options.scheme, parameters: { ...parameters }, data: { ...data } };
+    return {
+      id: e.id,
+      clientId: app.clientId,
+      tenantId: tenant.id,
+      servicePrincipalId: app.servicePrincipalId,
+      clientSecret,
+      issuer,
+      subject,
+      audience,
+      endpoint,
+    };
+  }
+  /**
+   * What `System.OidcRequestUri` holds for a job in this project: {collectionUri}{projectId}/_apis/distributedtask/hubs/
+   * build/plans/{planId}/jobs/{jobId}/oidctoken, without a query (callers add api-version and serviceConnectionId).
+   */
+  oidcRequestUri(org: string, project: string): string {
+    return `${this.orgUrl(org)}/${this.projectId(org, project)}/_apis/distributedtask/hubs/build/plans/${newGuid()}/jobs/${newGuid()}/oidctoken`;
   }
 
   // ---- faults ----

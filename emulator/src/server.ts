@@ -14,6 +14,10 @@ import { RateLimiter } from './rateLimit';
 import { State } from './state';
 import type { EmulatorStats, Fault, RequestKind, RequestRecord } from './types';
 import { handleVariableGroups, isVariableGroupPath } from './variableGroups';
+import { connectionDataOrg, handleConnectionData } from './connectionData';
+import { handleKeyVault, isKeyVaultPath } from './keyVault';
+import { handleOidc, isOidcPath } from './oidc';
+import { handleServiceEndpoints, isServiceEndpointPath } from './serviceEndpoints';
 
 export interface ServerOptions {
   key: string;
@@ -30,6 +34,10 @@ export function classify(path: string): RequestKind {
   if (entra) return entra;
   if (patsOrg(path) !== undefined) return 'pats';
   if (isVariableGroupPath(path)) return 'variablegroups';
+  if (connectionDataOrg(path) !== undefined) return 'connectiondata';
+  if (isServiceEndpointPath(path)) return 'serviceendpoints';
+  if (isOidcPath(path)) return 'oidc';
+  if (isKeyVaultPath(path)) return 'keyvault';
   return 'other';
 }
 
@@ -47,7 +55,11 @@ function recordBody(kind: RequestKind, contentType: string, text: string): unkno
   if (text === '') return undefined;
   if (kind === 'token' || kind === 'devicecode' || contentType.includes('x-www-form-urlencoded')) return redact(parseForm(text));
   const parsed = parseJson(text);
-  return parsed.ok ? redact(parsed.value) : undefined;
+  if (!parsed.ok) return undefined;
+  const body = redact(parsed.value);
+  // A Key Vault secret's value is the secret itself.
+  if (kind === 'keyvault' && isObject(body)) delete body.value;
+  return body;
 }
 
 export class EmulatorServer {
@@ -241,6 +253,14 @@ export class EmulatorServer {
           return handlePats(state, req, patsOrg(req.path) ?? '');
         case 'variablegroups':
           return handleVariableGroups(state, req);
+        case 'connectiondata':
+          return handleConnectionData(state, req);
+        case 'serviceendpoints':
+          return handleServiceEndpoints(state, req);
+        case 'oidc':
+          return handleOidc(state, req);
+        case 'keyvault':
+          return handleKeyVault(state, req);
         default:
           return other(state, req);
       }

@@ -2,6 +2,9 @@
 import { Clock } from './clock';
 import { PatStore } from './patStore';
 import { newGuid, newRefreshToken, randomBase64url } from './random';
+import { KeyVaultStore } from './keyVaultStore';
+import { OidcIssuer } from './oidc';
+import { ServiceEndpointStore } from './serviceEndpointStore';
 import { VariableGroupStore } from './variableGroupStore';
 import { defaultVariant, type ServiceVariant } from './variant';
 import type { AppOptions, AppRecord, IssueRefreshTokenOptions, PatPolicy, RefreshRefusal, TenantRecord, UserOptions, UserRecord } from './types';
@@ -89,6 +92,12 @@ export class State {
   variant: ServiceVariant = defaultVariant();
   readonly pats = new PatStore();
   readonly groups = new VariableGroupStore();
+  readonly endpoints = new ServiceEndpointStore();
+  readonly vaults = new KeyVaultStore();
+  /** Signs the OIDC tokens of service connections (workload identity federation). */
+  readonly oidc = new OidcIssuer();
+  /** Key Vault access tokens (resource https://vault.azure.net), apart from Azure DevOps tokens. */
+  readonly vaultTokens = new Map<string, AccessGrant>();
 
   addTenant(id?: string): TenantRecord {
     const tenant = { id: (id ?? newGuid()).toLowerCase() };
@@ -111,6 +120,7 @@ export class State {
       deviceCodeBlocked: options.deviceCodeBlocked ?? false,
       scopes: options.scopes ?? DEFAULT_APP_SCOPES,
       servicePrincipalId: newGuid(),
+      federatedCredentials: (options.federatedCredentials ?? []).map((c) => ({ ...c })),
     };
     this.apps.set(clientId, app);
     return app;

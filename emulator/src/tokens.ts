@@ -141,3 +141,34 @@ export function userTokenResponse(state: State, app: AppRecord, user: UserRecord
   if (options.withClientInfo) body.client_info = clientInfo(user);
   return body;
 }
+
+/** An app-only access token for Key Vault (aud https://vault.azure.net), kept apart from Azure DevOps tokens. */
+export function issueVaultAccessToken(state: State, app: AppRecord): string {
+  const nowS = Math.floor(state.clock.nowMs() / 1000);
+  const exp = nowS + ACCESS_TOKEN_LIFETIME_S;
+  const token = makeJwt({
+    aud: 'https://vault.azure.net',
+    iss: `${state.baseUrl}/${app.tenantId}/`,
+    iat: nowS,
+    nbf: nowS,
+    exp,
+    appid: app.clientId,
+    appidacr: app.clientSecret ? '1' : '2',
+    idtyp: 'app',
+    oid: app.servicePrincipalId,
+    sub: app.servicePrincipalId,
+    tid: app.tenantId,
+    uti: randomBase64url(16),
+    ver: '1.0',
+  });
+  state.vaultTokens.set(token, {
+    kind: 'app',
+    tenantId: app.tenantId,
+    clientId: app.clientId,
+    oid: app.servicePrincipalId,
+    scp: '',
+    expMs: exp * 1000,
+    name: app.displayName,
+  });
+  return token;
+}

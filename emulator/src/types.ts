@@ -1,6 +1,7 @@
 // Public types of the emulator. Everything here is re-exported from index.ts.
 
-export type RequestKind = 'token' | 'devicecode' | 'authorize' | 'discovery' | 'pats' | 'variablegroups' | 'other';
+export type RequestKind =
+  'token' | 'devicecode' | 'authorize' | 'discovery' | 'pats' | 'variablegroups' | 'connectiondata' | 'serviceendpoints' | 'oidc' | 'keyvault' | 'other';
 
 /**
  * `servicePrincipal`: the answer the PAT API gives a service principal, as the variant plays it. The types after
@@ -94,6 +95,14 @@ export interface AppOptions {
   deviceCodeBlocked?: boolean;
   /** Azure DevOps delegated scopes the app holds, space separated. Default 'vso.pats vso.pats_manage'. */
   scopes?: string;
+  /** Federated identity credentials: client assertions matching one of them authenticate the app. */
+  federatedCredentials?: FederatedCredential[];
+}
+
+export interface FederatedCredential {
+  issuer: string;
+  subject: string;
+  audience: string;
 }
 
 export interface AppRecord {
@@ -109,6 +118,7 @@ export interface AppRecord {
   scopes: string;
   /** Object id of the app's service principal (the oid of app-only tokens). */
   servicePrincipalId: string;
+  federatedCredentials: FederatedCredential[];
 }
 
 export interface UserOptions {
@@ -318,4 +328,104 @@ export interface AuthorityMetadata {
   cloud_instance_name: string;
   cloud_graph_host_name: string;
   msgraph_host: string;
+}
+
+// ---- service connections, Key Vault, workload identity federation ----
+
+/** Service connection types whose secrets the emulator knows (ListEndpointTypes.json). */
+export type ServiceEndpointType =
+  'externaltfs' | 'git' | 'externalnpmregistry' | 'externalnugetfeed' | 'generic' | 'dockerregistry' | 'azurerm' | (string & {});
+
+export interface AddServiceEndpointOptions {
+  org: string;
+  project: string;
+  name: string;
+  /** Endpoint type as ListEndpointTypes names it: externaltfs, git, externalnpmregistry, externalnugetfeed, generic, dockerregistry. */
+  type: ServiceEndpointType;
+  url?: string;
+  /** Authentication scheme: Token, UsernamePassword, None (NuGet API key), ... */
+  scheme: string;
+  /** Authorization parameters by name (e.g. `apitoken`, `username`/`password`, `nugetkey`). */
+  parameters: Record<string, string>;
+  data?: Record<string, string>;
+  description?: string;
+  /** Whether the build identity holds the Administrator role on the endpoint: 'jobToken' (default) or 'none'. */
+  administrators?: 'jobToken' | 'none';
+}
+
+/** A service endpoint with its secrets (test assertions only). */
+export interface ServiceEndpointRecord {
+  id: string;
+  org: string;
+  project: string;
+  projectId: string;
+  name: string;
+  type: string;
+  url: string;
+  scheme: string;
+  parameters: Record<string, string>;
+  data: Record<string, string>;
+  description: string;
+  administrators: 'jobToken' | 'none';
+  /** Names of the parameters the service treats as confidential for this type and scheme. */
+  confidential: string[];
+  /** How many successful PUTs changed it. */
+  updates: number;
+}
+
+export type KeyVaultRole = 'officer' | 'user' | 'none';
+
+export interface AddKeyVaultOptions {
+  name: string;
+  tenantId: string;
+  /** Role per client id (app): 'officer' (Key Vault Secrets Officer: set, get, list), 'user' (Secrets User: get, list), 'none'. */
+  access?: Record<string, KeyVaultRole>;
+}
+
+export interface KeyVaultSecretRecord {
+  /** Value of the newest version. */
+  value: string;
+  tags: Record<string, string>;
+  /** Expiry of the newest version (unix seconds), if set. */
+  exp?: number;
+  contentType?: string;
+  enabled: boolean;
+  /** How many versions exist. */
+  versions: number;
+}
+
+export interface AddArmServiceConnectionOptions {
+  org: string;
+  project: string;
+  name: string;
+  tenantId: string;
+  scheme: 'WorkloadIdentityFederation' | 'ServicePrincipal';
+  /** ServicePrincipal: the client secret (generated when absent). */
+  clientSecret?: string;
+  /** Federated credential overrides (to play a misconfigured app registration). */
+  federatedCredential?: { issuer?: string; subject?: string; audience?: string };
+  subscriptionId?: string;
+  subscriptionName?: string;
+}
+
+/** What the agent hands a task for one service connection (runTaskAsAgent's `endpoints`). */
+export interface AgentEndpoint {
+  url: string;
+  scheme: string;
+  parameters: Record<string, string>;
+  data?: Record<string, string>;
+}
+
+export interface ArmServiceConnectionRecord {
+  /** The service endpoint id (what the agent names the connection by in ENDPOINT_* variables). */
+  id: string;
+  clientId: string;
+  tenantId: string;
+  servicePrincipalId: string;
+  clientSecret?: string;
+  issuer: string;
+  subject: string;
+  audience: string;
+  /** What the agent gives a task for this connection. */
+  endpoint: AgentEndpoint;
 }

@@ -27,6 +27,11 @@ export interface ServiceVariant {
   listOrder: 'displayNameOffset' | 'newestFirstKeyset';
   /** The project-level variable group PUT (4.1 recorded example; in no 7.x document): accepted or 404. */
   variableGroupProjectPut: 'accepted' | 'refused';
+  /**
+   * Service endpoint PUT: a confidential authorization parameter left out of the body keeps its stored value, or is
+   * wiped (the examples show only secrets sent as strings; the answers carry them as null).
+   */
+  endpointSecretOmitted: 'keeps' | 'wipes';
 }
 
 export type ProfileName = 'server2022' | 'alternative' | 'mixed';
@@ -42,6 +47,7 @@ export const PROFILES: Readonly<Record<ProfileName, Readonly<ServiceVariant>>> =
     servicePrincipal: 'redirect',
     listOrder: 'displayNameOffset',
     variableGroupProjectPut: 'accepted',
+    endpointSecretOmitted: 'keeps',
   },
   alternative: {
     errorStyle: 'http400',
@@ -53,6 +59,7 @@ export const PROFILES: Readonly<Record<ProfileName, Readonly<ServiceVariant>>> =
     servicePrincipal: 'forbidden',
     listOrder: 'newestFirstKeyset',
     variableGroupProjectPut: 'refused',
+    endpointSecretOmitted: 'wipes',
   },
   mixed: {
     errorStyle: 'http400',
@@ -64,6 +71,7 @@ export const PROFILES: Readonly<Record<ProfileName, Readonly<ServiceVariant>>> =
     servicePrincipal: 'redirect',
     listOrder: 'newestFirstKeyset',
     variableGroupProjectPut: 'refused',
+    endpointSecretOmitted: 'keeps',
   },
 };
 

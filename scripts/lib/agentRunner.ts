@@ -27,6 +27,14 @@ export interface AgentRunOptions {
   secretVariables?: Record<string, string>;
   /** Values the agent already knows are secret (secret variables that fed inputs, the job token). */
   knownSecrets?: string[];
+  /**
+   * Service connections the task's inputs name, by endpoint id, as the agent exposes them (Handler.AddEndpointsToEnvironment):
+   * ENDPOINT_URL_<id>, ENDPOINT_AUTH_<id> (JSON `{parameters, scheme}`), ENDPOINT_AUTH_SCHEME_<id>,
+   * ENDPOINT_AUTH_PARAMETER_<id>_<KEY>, ENDPOINT_DATA_<id> (JSON) and ENDPOINT_DATA_<id>_<KEY>; `<id>` as given (the
+   * agent writes the GUID in lower case), keys upper-cased. Authorization parameter values are masked from the start
+   * except those the agent leaves readable (tenantid, authenticationType, scope, role...).
+   */
+  endpoints?: Record<string, AgentEndpointSpec>;
   /** The job's access token (System.AccessToken), exposed as the SYSTEMVSSCONNECTION endpoint. */
   jobToken?: string;
   collectionUri?: string;
@@ -37,6 +45,63 @@ export interface AgentRunOptions {
   timeoutMs?: number;
   /** Called with the task's process once it is started: a test can signal it or cancel it (`cancelLikeAgent`). */
   onSpawn?: (child: ChildProcess) => void;
+}
+
+export interface AgentEndpointSpec {
+  url: string;
+  scheme: string;
+  parameters: Record<string, string>;
+  data?: Record<string, string>;
+}
+
+/** The agent's environment key form (VarUtil.ConvertToEnvVariableFormat, preserveCase false): `.` and space to `_`, upper case. */
+export function envKey(name: string): string {
+  return name.replace(/[. ]/g, '_').toUpperCase();
+}
+
+/** The environment the agent sets for service connections (see AgentRunOptions.endpoints). */
+export function endpointEnvironment(endpoints: Record<string, AgentEndpointSpec>): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [id, e] of Object.entries(endpoints)) {
+    env[`ENDPOINT_URL_${id}`] = e.url;
+    env[`ENDPOINT_AUTH_${id}`] = JSON.stringify({ parameters: e.parameters, scheme: e.scheme });
+    env[`ENDPOINT_AUTH_SCHEME_${id}`] = e.scheme;
+    for (const [key, value] of Object.entries(e.parameters)) env[`ENDPOINT_AUTH_PARAMETER_${id}_${envKey(key)}`] = value;
+    env[`ENDPOINT_DATA_${id}`] = JSON.stringify(e.data ?? {});
+    for (const [key, value] of Object.entries(e.data ?? {})) env[`ENDPOINT_DATA_${id}_${envKey(key)}`] = value;
+  }
+  return env;
+}
+
+/**
+ * Authorization parameters the agent does not mask (azure-pipelines-agent src/Agent.Sdk/Util/MaskingUtil.cs
+ * IsEndpointAuthorizationParametersSecret; names of the EndpointAuthorizationParameters constants, compared ignoring case).
+ */
+const NOT_MASKED = new Set([
+  'role',
+  'scope',
+  'tenantid',
+  'issuedat',
+  'expiresat',
+  'audience',
+  'authenticationtype',
+  'authorizationtype',
+  'accesstokentype',
+  'accesstokenfetchingmethod',
+  'usewindowssecurity',
+  'unsecured',
+  'oauthaccesstokenissupplied',
+  'completecallbackpayload',
+  'acceptuntrustedcertificates',
+]);
+
+/** Authorization parameter values the agent masks from the start (Worker.InitializeSecretMasker): non-empty, not excluded. */
+export function endpointSecrets(endpoints: Record<string, AgentEndpointSpec>): string[] {
+  return Object.values(endpoints).flatMap((e) =>
+    Object.entries(e.parameters)
+      .filter(([k, v]) => v !== '' && !NOT_MASKED.has(k.toLowerCase()))
+      .map(([, v]) => v),
+  );
 }
 
 export interface OutputVariable {
@@ -95,7 +160,8 @@ export function runTaskAsAgent(options: AgentRunOptions): Promise<AgentRun> {
   };
   for (const [name, value] of Object.entries(options.variables ?? {})) env[name.replace(/\./g, '_').toUpperCase()] = value;
   for (const [name, value] of Object.entries(options.secretVariables ?? {})) env[`SECRET_${name.replace(/\./g, '_').toUpperCase()}`] = value;
-  const knownSecrets = [...(options.knownSecrets ?? []), ...Object.values(options.secretVariables ?? {})];
+  const knownSecrets = [...(options.knownSecrets ?? []), ...Object.values(options.secretVariables ?? {}), ...endpointSecrets(options.endpoints ?? {})];
+  Object.assign(env, endpointEnvironment(options.endpoints ?? {}));
   for (const [name, value] of Object.entries(options.inputs)) if (value !== undefined) env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value;
   if (options.jobToken) {
     env.ENDPOINT_AUTH_SYSTEMVSSCONNECTION = JSON.stringify({ parameters: { AccessToken: options.jobToken }, scheme: 'OAuth' });

@@ -258,6 +258,24 @@ interface GroupJson {
   variables: Record<string, { value: string | null; isSecret?: boolean }>;
 }
 
+interface EndpointJson {
+  id: string;
+  name: string;
+  type: string;
+  url: string;
+  data: Record<string, string>;
+  authorization: { scheme: string; parameters: Record<string, string | null> };
+}
+
+/** The recorded endpoint path with the organization, project (second segment, when given) and endpoint id replaced. */
+function substituteEndpointPath(example: RecordedExample, org: string, project?: string, id?: string): string {
+  const segments = recordedUrl(example).pathname.split('/');
+  segments[1] = encodeURIComponent(org);
+  if (project !== undefined) segments[2] = encodeURIComponent(project);
+  if (id !== undefined) segments[segments.length - 1] = id;
+  return segments.join('/');
+}
+
 const CASES: ReplayCase[] = [
   {
     file: 'tokens/7.2/httpExamples/Pats/CreatePat.json',
@@ -423,6 +441,137 @@ const CASES: ReplayCase[] = [
             key1: { value: 'value1', isSecret: false },
             key2: { value: 'kept-secret', isSecret: true },
           });
+        },
+      };
+    },
+  },
+  // ---- service endpoints (serviceEndpoint 7.1 examples; the recordings name api-version in `parameters`) ----
+  {
+    file: 'serviceEndpoint/7.1/httpExamples/GetServiceEndpointDetails.json',
+    seed({ emu, w, example }) {
+      const rec = example.responses['200'].body as EndpointJson;
+      const project = recordedUrl(example).pathname.split('/')[2];
+      const { id } = emu.addServiceEndpoint({
+        org: w.org,
+        project,
+        name: rec.name,
+        type: rec.type,
+        url: rec.url,
+        scheme: rec.authorization.scheme,
+        parameters: { username: 'myusername', password: 'the-stored-password' },
+      });
+      return {
+        path: substituteEndpointPath(example, w.org, project, id),
+        query: `api-version=${String(example.parameters['api-version'])}`,
+        token: emu.issueJobToken(w.org),
+        verify(res) {
+          const got = res.json<EndpointJson>();
+          assert.strictEqual(got.id, id);
+          assert.deepStrictEqual(got.authorization.parameters, { username: 'myusername', password: null }, 'the secret comes back as null');
+          assert.ok(!res.text.includes('the-stored-password'));
+        },
+      };
+    },
+  },
+  {
+    file: 'serviceEndpoint/7.1/httpExamples/GetServiceEndpointsByName.json',
+    seed({ emu, w, example }) {
+      const rec = (example.responses['200'].body as { value: EndpointJson[] }).value[0];
+      const project = 'TestProject';
+      emu.addServiceEndpoint({
+        org: w.org,
+        project,
+        name: rec.name,
+        type: rec.type,
+        url: rec.url,
+        scheme: 'UsernamePassword',
+        parameters: { username: 'myusername', password: 'pw-1' },
+      });
+      emu.addServiceEndpoint({
+        org: w.org,
+        project,
+        name: 'NotAsked',
+        type: 'generic',
+        scheme: 'UsernamePassword',
+        parameters: { username: 'u', password: 'pw-2' },
+      });
+      const q = new URLSearchParams(recordedUrl(example).search);
+      q.set('api-version', String(example.parameters['api-version']));
+      return {
+        path: substituteEndpointPath(example, w.org, emu.projectId(w.org, project)),
+        query: q.toString(),
+        token: emu.issueJobToken(w.org),
+        verify(res) {
+          const got = res.json<{ count: number; value: EndpointJson[] }>();
+          assert.deepStrictEqual(
+            got.value.map((e) => [e.name, e.authorization.parameters]),
+            [[rec.name, { username: 'myusername' }]],
+            'only the named endpoint; the secret left out as recorded',
+          );
+        },
+      };
+    },
+  },
+  {
+    file: 'serviceEndpoint/7.1/httpExamples/UpdateServiceEndpoint.json',
+    seed({ emu, w, example }) {
+      const body = example.parameters.body as EndpointJson & { serviceEndpointProjectReferences: Array<{ projectReference: { id: string; name: string } }> };
+      const project = body.serviceEndpointProjectReferences[0].projectReference.name;
+      const { id } = emu.addServiceEndpoint({
+        org: w.org,
+        project,
+        name: 'MyNewServiceEndpoint',
+        type: body.type,
+        url: body.url,
+        scheme: 'UsernamePassword',
+        parameters: { username: 'myusername', password: 'old-password' },
+      });
+      const projectId = emu.projectId(w.org, project);
+      const sent = {
+        ...body,
+        id,
+        serviceEndpointProjectReferences: body.serviceEndpointProjectReferences.map((r) => ({ ...r, projectReference: { id: projectId, name: project } })),
+      };
+      return {
+        path: substituteEndpointPath(example, w.org, undefined, id),
+        query: `api-version=${String(example.parameters['api-version'])}`,
+        body: sent,
+        token: emu.issueJobToken(w.org),
+        verify(res) {
+          assert.deepStrictEqual(res.json<EndpointJson>().authorization.parameters, { username: 'myupdatedusername', password: null });
+          const stored = emu.getServiceEndpoint(w.org, id)!;
+          assert.strictEqual(stored.name, 'UpdatedServiceEndpoint');
+          assert.deepStrictEqual(stored.parameters, { username: 'myupdatedusername', password: 'myupdatedpassword' });
+        },
+      };
+    },
+  },
+  {
+    file: 'serviceEndpoint/7.1/httpExamples/PUT__UpdateServiceEndpoint.json',
+    allowedExtra: ['createdBy._links', 'createdBy.descriptor', 'description', 'isShared', 'owner', 'serviceEndpointProjectReferences'],
+    seed({ emu, w, example }) {
+      const body = example.parameters.body as EndpointJson;
+      const project = recordedUrl(example).pathname.split('/')[2];
+      const { id } = emu.addServiceEndpoint({
+        org: w.org,
+        project,
+        name: 'TestEndpoint',
+        type: body.type,
+        url: 'https://management.core.windows.net/',
+        scheme: 'UsernamePassword',
+        parameters: { Username: 'old-user', Password: 'old-password' },
+        data: body.data,
+      });
+      return {
+        path: substituteEndpointPath(example, w.org, project, id),
+        query: '',
+        body: { ...body, id },
+        token: emu.issueJobToken(w.org),
+        verify(res) {
+          assert.deepStrictEqual(res.json<EndpointJson>().authorization.parameters, { Username: 'username', Password: null });
+          const stored = emu.getServiceEndpoint(w.org, id)!;
+          assert.deepStrictEqual(stored.parameters, { Username: 'username', Password: 'password' }, 'the capitalised Password is the confidential one');
+          assert.strictEqual(stored.url, 'https://testAcount.core.endpoint.net/');
         },
       };
     },

@@ -20,7 +20,8 @@ export interface World {
   /**
    * Runs the task. `onSpawn` gets its process (to signal it or `cancelLikeAgent` it, e.g. while a gate holds a
    * request). A run ended by a signal resolves too (exitCode null, `signal` set), is leak-scanned, and may have
-   * no result.
+   * no result. `endpoints` (service connections by id, e.g. `emu.addArmServiceConnection(...).endpoint`) reach the
+   * task as the agent's ENDPOINT_* variables, their secret parameters masked from the start.
    */
   run(inputs: Record<string, string | undefined>, options?: Partial<AgentRunOptions> & { caVia?: 'env' | 'agent' | 'none' }): Promise<AgentRun>;
   /** Runs scanned for leaks so far. */

@@ -322,6 +322,12 @@ export class Emulator {
     const project = this.state.groups.ensureProject(options.org, options.project);
     return { id: this.state.endpoints.add(options, project).id };
   }
+  /** Gives ('jobToken') or takes away ('none') the build identity's Administrator role on a service connection. */
+  setServiceEndpointAdministrators(org: string, idOrName: string, administrators: 'jobToken' | 'none'): void {
+    const e = this.state.endpoints.find(org, idOrName);
+    if (!e) throw new Error(`Unknown service connection ${idOrName}`);
+    e.administrators = administrators;
+  }
   /** A service connection by id or name, secrets included (test assertions only). */
   getServiceEndpoint(org: string, idOrName: string): ServiceEndpointRecord | undefined {
     const e = this.state.endpoints.find(org, idOrName);

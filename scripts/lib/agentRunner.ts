@@ -137,6 +137,8 @@ export interface AgentRun {
   registeredSecrets: string[];
   /** Summaries uploaded (file contents). */
   summaries: string[];
+  /** Their section titles on the run's Extensions tab (the attachment's name). */
+  summaryTitles: string[];
   /** Contents of files that output variables point to (read before the run's temp folder is removed). */
   files: Record<string, string>;
   /** The log as a pipeline shows it: commands rendered, secrets masked, debug lines only with `debug`. */
@@ -247,6 +249,7 @@ function interpret(
   const errors: string[] = [];
   const warnings: string[] = [];
   const summaries: string[] = [];
+  const summaryTitles: string[] = [];
   const log: string[] = [];
   const masked = new Set(knownSecrets.filter((s) => s !== ''));
   const mask = (text: string): string => [...masked].sort((a, b) => b.length - a.length).reduce((t, s) => t.split(s).join('***'), text);
@@ -291,7 +294,15 @@ function interpret(
         break;
       case 'task.uploadsummary':
         if (fs.existsSync(cmd.message)) summaries.push(fs.readFileSync(cmd.message, 'utf8'));
+        summaryTitles.push(path.basename(cmd.message)); // the agent titles the section by the file's name
         log.push(`(uploaded summary)`);
+        break;
+      case 'task.addattachment':
+        if (p.type === 'Distributedtask.Core.Summary') {
+          if (fs.existsSync(cmd.message)) summaries.push(fs.readFileSync(cmd.message, 'utf8'));
+          summaryTitles.push(p.name);
+          log.push(`(uploaded summary '${p.name}')`);
+        } else log.push(`(attachment ${p.type})`);
         break;
       default:
         log.push(`(${cmd.command})`);
@@ -328,6 +339,7 @@ function interpret(
     warnings,
     registeredSecrets,
     summaries,
+    summaryTitles,
     files: {},
     log,
     leaks,

@@ -18,7 +18,7 @@ describe('end to end: the packaged task against the emulator', function () {
     w.emu.clearRequests();
   });
 
-  it('create: the new PAT is a secret output and works; one token request, no discovery', async () => {
+  it('create: the new PAT is a secret output and works; one token request, no discovery; the PAT is used once', async () => {
     const run = await w.run({ operation: 'create', displayName: 'feed-token', scope: 'vso.packaging', lifetimeDays: '10' });
     succeeded(run);
     const token = run.variables.Token;
@@ -30,7 +30,7 @@ describe('end to end: the packaged task against the emulator', function () {
     assert.ok(days > 9.9 && days < 10.1, `validTo ${run.variables.ValidTo.value}`);
     assert.ok(run.variables.RefreshToken?.secret, 'the rotated refresh token is a secret output');
     const kinds = w.emu.requests.map((r) => r.kind);
-    assert.deepEqual(kinds, ['token', 'pats'], `requests: ${kinds.join(', ')}`);
+    assert.deepEqual(kinds, ['token', 'pats', 'connectiondata'], `requests: ${kinds.join(', ')}`);
     assert.equal(run.summaries.length, 1);
     assert.match(run.summaries[0], /feed-token/);
   });
@@ -103,7 +103,7 @@ describe('end to end: the packaged task against the emulator', function () {
     const activePages = Math.ceil(w.emu.listPats(w.userId).filter((p) => p.status === 'active').length / 100);
     assert.deepEqual(
       w.emu.requests.map((r) => `${r.kind} ${r.method}${r.query.authorizationId ? ' by id' : ''}`),
-      ['token POST', ...Array<string>(activePages).fill('pats GET'), 'pats POST', 'pats DELETE by id'],
+      ['token POST', ...Array<string>(activePages).fill('pats GET'), 'pats POST', 'connectiondata GET', 'pats DELETE by id'],
     );
     assert.equal(w.emu.checkPat(old.token, ORG), 'revoked');
     assert.equal(w.emu.checkPat(run.variables.Token.value, ORG), 'active');

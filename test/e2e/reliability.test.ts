@@ -37,7 +37,7 @@ describe('end to end: reliability and security', function () {
         );
         succeeded(run);
         assert.ok(proxy.tunnels.length >= 1, 'the proxy carried the traffic');
-        assert.equal(w.emu.requests.length, 4);
+        assert.equal(w.emu.requests.length, 5, 'token, list, create, the new PAT used once, revoke');
         assert.ok(proxy.tunnels.length <= w.emu.stats.tlsConnections, `${proxy.tunnels.length} tunnels`);
         // task-lib's own debug line names it; the agent masks it, as it is a secret variable, and so does the task.
         assert.ok(!run.log.some((l) => l.includes('proxy-pass-123')), 'the pipeline never shows the proxy password');

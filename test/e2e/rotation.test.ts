@@ -49,7 +49,7 @@ describe('end to end: rotation that nothing can break', function () {
 
   function rotate(group: VariableGroupRecord, inputs: Record<string, string> = {}, onSpawn?: (child: ChildProcess) => void): Promise<AgentRun> {
     return w.run(
-      { operation: 'rotate', displayName: NAME, variableGroup: group.name, tokenVariable: 'FeedToken', ...inputs },
+      { operation: 'rotate', displayName: NAME, tokenVariableGroup: group.name, tokenVariable: 'FeedToken', ...inputs },
       { collectionUri: `${w.emu.url}/${ORG}/`, jobToken, variables: { 'System.TeamProject': PROJECT }, onSpawn },
     );
   }

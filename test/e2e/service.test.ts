@@ -174,7 +174,7 @@ describe('end to end: the service as each profile plays it', function () {
         w.emu.seedPats(w.userId, ORG, [{ displayName: 'feed', scope: 'vso.packaging' }]);
         w.emu.clearRequests();
         const run = await w.run(
-          { operation: 'rotate', displayName: 'feed', variableGroup: group.name, tokenVariable: 'FeedToken' },
+          { operation: 'rotate', displayName: 'feed', tokenVariableGroup: group.name, tokenVariable: 'FeedToken' },
           { collectionUri: `${w.emu.url}/${ORG}/`, jobToken, variables: { 'System.TeamProject': PROJECT } },
         );
         succeeded(run);

@@ -29,7 +29,13 @@ describe('end to end: unattended rotation', function () {
       variables: { Plain: 'keep me', OtherSecret: { value: 'other-secret-value', isSecret: true }, FeedToken: { value: 'old', isSecret: true } },
     });
     const [old] = w.emu.seedPats(w.userId, ORG, [{ displayName: 'feed', scope: 'vso.packaging' }]);
-    const run = await runInPipeline({ operation: 'rotate', displayName: 'feed', variableGroup: 'pat-rotation', tokenVariable: 'FeedToken' });
+    const run = await runInPipeline({
+      operation: 'rotate',
+      displayName: 'feed',
+      variableGroup: 'pat-rotation',
+      tokenVariable: 'FeedToken',
+      allowSharedGroup: 'true',
+    });
     succeeded(run);
     const stored = w.emu.getVariableGroup(ORG, PROJECT, group.id)!;
     assert.deepEqual(stored.variables.Plain, { value: 'keep me', isSecret: false });
@@ -44,11 +50,51 @@ describe('end to end: unattended rotation', function () {
     // The group is read (which PAT it holds), written, and read back (the write stuck) before the old PAT goes.
     assert.deepEqual(
       kinds,
-      ['token POST', 'pats GET', 'variablegroups GET', 'pats POST', 'variablegroups PUT', 'variablegroups GET', 'pats DELETE'],
+      ['token POST', 'pats GET', 'variablegroups GET', 'pats POST', 'connectiondata GET', 'variablegroups PUT', 'variablegroups GET', 'pats DELETE'],
       kinds.join(', '),
+    );
+    assert.ok(
+      run.warnings.some((m) => /share variable group 'pat-rotation' \(allowSharedGroup\): every pipeline linked to it can read the refresh token/.test(m)),
+      explain(run),
     );
     assert.deepEqual(stored.variables['FeedToken.AuthorizationId'], { value: run.variables.AuthorizationId.value, isSecret: false });
     assert.match(run.summaries[0], /stored as secret variable PatLifecycle\.RefreshToken in variable group 'pat-rotation'/);
+  });
+
+  it('two groups: the refresh token stays in the rotation group, the PAT goes to the group its users link', async () => {
+    const own = w.emu.addVariableGroup({ org: ORG, project: PROJECT, name: 'rotation-own', variables: {} });
+    const consumers = w.emu.addVariableGroup({ org: ORG, project: PROJECT, name: 'feed-consumers', variables: { Registry: 'https://pkgs.example' } });
+    const [old] = w.emu.seedPats(w.userId, ORG, [{ displayName: 'feed-2', scope: 'vso.packaging' }]);
+    const run = await runInPipeline({
+      operation: 'rotate',
+      displayName: 'feed-2',
+      variableGroup: 'rotation-own',
+      tokenVariableGroup: 'feed-consumers',
+      tokenVariable: 'FeedToken',
+    });
+    succeeded(run);
+    const ownVars = w.emu.getVariableGroup(ORG, PROJECT, own.id)!.variables;
+    const consumerVars = w.emu.getVariableGroup(ORG, PROJECT, consumers.id)!.variables;
+    assert.deepEqual(Object.keys(ownVars), ['PatLifecycle.RefreshToken'], 'the rotation group holds the refresh token only');
+    assert.equal(ownVars['PatLifecycle.RefreshToken'].value, run.variables.RefreshToken.value);
+    assert.deepEqual(Object.keys(consumerVars).sort(), ['FeedToken', 'FeedToken.AuthorizationId', 'Registry'], 'the consumers group holds no refresh token');
+    assert.equal(consumerVars.FeedToken.value, run.variables.Token.value);
+    assert.equal(w.emu.checkPat(old.token, ORG), 'revoked');
+    assert.ok(run.warnings.length === 0, explain(run));
+  });
+
+  it('one group for both is refused before any request unless allowSharedGroup', async () => {
+    const run = await runInPipeline({ operation: 'rotate', displayName: 'feed', variableGroup: 'pat-rotation', tokenVariable: 'FeedToken' });
+    failed(run, /'tokenVariable' needs 'tokenVariableGroup'.*allowSharedGroup: true/);
+    const same = await runInPipeline({
+      operation: 'rotate',
+      displayName: 'feed',
+      variableGroup: 'pat-rotation',
+      tokenVariableGroup: 'pat-rotation',
+      tokenVariable: 'FeedToken',
+    });
+    failed(same, /are both 'pat-rotation'.*set allowSharedGroup: true/);
+    assert.equal(w.emu.requests.length, 0);
   });
 
   it('a pipeline that reads its refresh token from the group runs again and again with no person', async () => {
@@ -70,7 +116,7 @@ describe('end to end: unattended rotation', function () {
   it('without the Administrator role: the new PAT is revoked, the old kept, and the message says which permission', async () => {
     w.emu.addVariableGroup({ org: ORG, project: PROJECT, name: 'locked', variables: { Keep: 'x' }, administrators: 'none' });
     const [old] = w.emu.seedPats(w.userId, ORG, [{ displayName: 'locked-feed', scope: 'vso.packaging' }]);
-    const run = await runInPipeline({ operation: 'rotate', displayName: 'locked-feed', variableGroup: 'locked', tokenVariable: 'FeedToken' });
+    const run = await runInPipeline({ operation: 'rotate', displayName: 'locked-feed', tokenVariableGroup: 'locked', tokenVariable: 'FeedToken' });
     failed(run, /needs the Administrator role/);
     assert.equal(w.emu.checkPat(old.token, ORG), 'active');
     const live = w.emu.listPats(w.userId).filter((p) => p.displayName === 'locked-feed' && p.status === 'active');

@@ -59,8 +59,8 @@ function setup(inputs: Record<string, string>, api = new FakePats(now)) {
   const logs: string[] = [];
   const log = { info: (m: string) => logs.push(m), warn: (m: string) => logs.push(`WARN ${m}`), debug: () => {} };
   const target = new FakeTarget(out);
-  const run = () => runOperation({ api, params, out, log, now, pool: new AdaptivePool(params.parallelRequests), target });
-  return { api, out, logs, run };
+  const run = () => runOperation({ api, params, out, log, now, pool: new AdaptivePool(params.parallelRequests), targets: [target] });
+  return { api, out, logs, run, target };
 }
 
 describe('operations (fake client)', () => {
@@ -74,6 +74,22 @@ describe('operations (fake client)', () => {
     assert.equal(tokens.length, 8);
     assert.ok(tokens.every((t) => t.token === undefined || t.token === null));
     assert.equal(result.rows.length, 8);
+  });
+
+  it("rotate by a pattern with a target: only PATs of the delivered one's exact name are its lineage; other matches are left alone", async () => {
+    for (const rotateWhenExpiringWithinDays of ['', '7']) {
+      const { api, run, target } = setup({ operation: 'rotate', displayName: 'ci-*', rotateWhenExpiringWithinDays });
+      const older = api.seed('ci-b', 40, 30);
+      const delivered = api.seed('ci-c', 40, 20);
+      const newer = api.seed('ci-a', 40, 10);
+      const olderSame = api.seed('ci-c', 40, 25);
+      target.holds = delivered.authorizationId;
+      await run();
+      assert.equal(older.revoked, false, `${rotateWhenExpiringWithinDays || 'due'}: ci-b is another PAT`);
+      assert.equal(newer.revoked, false, `${rotateWhenExpiringWithinDays || 'due'}: ci-a is another PAT, not an abandoned copy`);
+      assert.equal(olderSame.revoked, true, `${rotateWhenExpiringWithinDays || 'due'}: an older ci-c is the delivered one's predecessor`);
+      assert.equal(delivered.revoked, rotateWhenExpiringWithinDays === '', 'replaced when due, kept when not');
+    }
   });
 
   it('rotate by name: create, deliver, then revoke the old one', async () => {
@@ -253,7 +269,9 @@ describe('operations (fake client)', () => {
 
     const fail = setup({ operation: 'list', failOnExpiringWithinDays: '5' });
     fail.api.seed('soon', 3);
-    await assert.rejects(fail.run(), /1 active PAT\(s\) expire within 5 days: soon/);
+    const failing = await fail.run();
+    assert.match(failing.failure ?? '', /1 active PAT\(s\) expire within 5 days: soon/, 'the run fails');
+    assert.equal(failing.rows.length, 1, 'with its table: the run you most want one for');
   });
 });
 

@@ -99,7 +99,7 @@ const RULE_CLAUSE = /^(\w[\w.]*)\s*(!=|<=|>=|=|<|>|\s(?:NotContains|Contains|Not
 /** Task-lib's functions that read an input by name, anywhere in the source. */
 const TASK_LIB_INPUT_READERS = new Set(['getInput', 'getInputRequired', 'getBoolInput', 'getPathInput', 'getPathInputRequired', 'getDelimitedInput']);
 /** params.ts's Reader methods that take an input name first. */
-const PARAM_READERS = new Set(['raw', 'integer', 'bool', 'choice', 'date', 'url', 'optional', 'required', 'secret']);
+const PARAM_READERS = new Set(['raw', 'integer', 'bool', 'choice', 'date', 'url', 'optional', 'required', 'secret', 'list']);
 
 /** [what the rule demands, whether an input meets it] */
 const INPUT_RULES: [string, (input: TaskInput) => boolean][] = [

@@ -104,30 +104,7 @@ export async function signIn(
   debug: (message: string) => void,
 ): Promise<SignInResult> {
   const network = new MsalNetwork(http, registerSecret);
-  const endpoints = authorityEndpoints(settings.authorityHost, settings.tenantId);
-  http.trust(settings.authorityHost);
-  const config: Configuration = {
-    auth: {
-      clientId: settings.clientId,
-      authority: endpoints.authority,
-      knownAuthorities: endpoints.knownAuthorities,
-      authorityMetadata: endpoints.authorityMetadata,
-      cloudDiscoveryMetadata: endpoints.cloudDiscoveryMetadata,
-      ...(settings.clientSecret ? { clientSecret: settings.clientSecret } : {}),
-    },
-    system: {
-      networkClient: network,
-      // The HTTP layer retries (honouring Retry-After), so MSAL's throttle cache never sees a 429.
-      disableInternalRetries: true,
-      loggerOptions: {
-        piiLoggingEnabled: false,
-        logLevel: LogLevel.Info,
-        loggerCallback: (_level, message, containsPii) => {
-          if (!containsPii) debug(`MSAL: ${neutralize(message)}`);
-        },
-      },
-    },
-  };
+  const config = msalConfiguration(settings, network, http, debug, settings.clientSecret ? { clientSecret: settings.clientSecret } : {});
   const app = settings.clientSecret ? new ConfidentialClientApplication(config) : new PublicClientApplication(config);
   let result;
   try {
@@ -142,6 +119,64 @@ export async function signIn(
     newRefreshToken: network.refreshToken && network.refreshToken !== refreshToken ? network.refreshToken : undefined,
     expiresOn: result.expiresOn ?? undefined,
     user: result.account?.username || undefined,
+  };
+}
+
+/**
+ * An app-only token (client credentials) for a service principal: with a client assertion (workload identity
+ * federation: the job's OIDC token) or a client secret. Used for Azure Key Vault through an Azure Resource
+ * Manager service connection; never for the PAT API, which refuses service principals.
+ */
+export async function appToken(
+  settings: Pick<SignInSettings, 'tenantId' | 'clientId' | 'authorityHost' | 'scope'>,
+  credential: { clientAssertion: string } | { clientSecret: string },
+  http: HttpLayer,
+  registerSecret: (value: string) => void,
+  debug: (message: string) => void,
+): Promise<string> {
+  const network = new MsalNetwork(http, registerSecret);
+  const app = new ConfidentialClientApplication(msalConfiguration(settings, network, http, debug, credential));
+  let result;
+  try {
+    result = await app.acquireTokenByClientCredential({ scopes: [settings.scope] });
+  } catch (err) {
+    throw network.lastError ?? describeEntraError(detailed(err, network), settings);
+  }
+  if (!result?.accessToken) throw new SignInError(tl.loc('EntraNoAccessToken'), 'no_access_token');
+  registerSecret(result.accessToken);
+  return result.accessToken;
+}
+
+function msalConfiguration(
+  settings: Pick<SignInSettings, 'tenantId' | 'clientId' | 'authorityHost'>,
+  network: MsalNetwork,
+  http: HttpLayer,
+  debug: (message: string) => void,
+  credential: { clientSecret?: string; clientAssertion?: string },
+): Configuration {
+  const endpoints = authorityEndpoints(settings.authorityHost, settings.tenantId);
+  http.trust(settings.authorityHost);
+  return {
+    auth: {
+      clientId: settings.clientId,
+      authority: endpoints.authority,
+      knownAuthorities: endpoints.knownAuthorities,
+      authorityMetadata: endpoints.authorityMetadata,
+      cloudDiscoveryMetadata: endpoints.cloudDiscoveryMetadata,
+      ...credential,
+    },
+    system: {
+      networkClient: network,
+      // The HTTP layer retries (honouring Retry-After), so MSAL's throttle cache never sees a 429.
+      disableInternalRetries: true,
+      loggerOptions: {
+        piiLoggingEnabled: false,
+        logLevel: LogLevel.Info,
+        loggerCallback: (_level, message, containsPii) => {
+          if (!containsPii) debug(`MSAL: ${neutralize(message)}`);
+        },
+      },
+    },
   };
 }
 

@@ -10,13 +10,17 @@ import { signIn } from './entra';
 import { TaskError } from './errors';
 import { HttpLayer, type ProxySettings } from './http';
 import { prepareCertificates } from './certificates';
-import { runOperation, type Logger } from './operations';
+import { runOperation, type DeliveryTarget, type Logger } from './operations';
 import { SECRET_INPUTS, parseParameters, type TaskParameters } from './params';
 import { PatsApi } from './patsApi';
 import { SecretPersistence } from './persistence';
+import { armAccessToken, readArmConnection, type ArmConnection } from './azureRm';
+import { KeyVaultApi } from './keyVaultApi';
+import { ServiceEndpointsApi } from './serviceEndpointsApi';
+import { KeyVaultTarget, ServiceConnectionTarget } from './targets';
 import { VariableGroupsApi } from './variableGroupsApi';
 import { AdaptivePool } from './pool';
-import { TaskOutputs, summaryMarkdown, uploadSummary } from './outputs';
+import { TaskOutputs, failureMarkdown, summaryMarkdown, summaryTitle, uploadSummary } from './outputs';
 import { clip, neutralize, rememberSecret } from './sanitize';
 
 /** Inputs through task-lib; a secret input is registered as secret the moment it is read. */
@@ -126,9 +130,12 @@ interface GroupAccess {
   jobToken: string;
 }
 
-/** With variableGroup: the job's token, organization URL and project, checked before any request. */
+/**
+ * With a variable group, a service connection or a Key Vault to deliver to: the job's token, organization URL
+ * and project, checked before any request.
+ */
 function groupAccess(params: TaskParameters): GroupAccess | undefined {
-  if (!params.variableGroup) return undefined;
+  if (!params.variableGroup && !params.tokenVariableGroup && params.serviceConnections.length === 0 && !params.keyVault) return undefined;
   const jobToken = tl.getEndpointAuthorizationParameter('SYSTEMVSSCONNECTION', 'AccessToken', true);
   const collectionUrl = tl.getVariable('System.CollectionUri') || tl.getVariable('System.TeamFoundationCollectionUri');
   const project = tl.getVariable('System.TeamProject');
@@ -142,15 +149,29 @@ function refreshTokenNote(params: TaskParameters, persistence: SecretPersistence
   if (!refreshToken) return undefined;
   if (persistence?.refreshTokenStoredAt)
     return tl.loc('RefreshTokenStored', params.refreshTokenVariable, persistence.groupName, persistence.refreshTokenStoredAt.toISOString());
+  // Stored nowhere: a pipeline that looks green today stops on the day Entra refuses the stored token.
+  tl.warning(tl.loc('RefreshTokenNotStored'));
   return tl.loc('RefreshTokenOutput');
 }
 
 export async function run(): Promise<void> {
   let http: HttpLayer | undefined;
+  /** Written on failure too: what failed and what is still valid (the message says), and what was stored. */
+  let summary: { title: string; notes: string[] } | undefined;
   try {
     tl.setResourcePath(path.join(__dirname, 'task.json'));
     const params = parseParameters(readInput, new Date(), (name) => tl.getVariable(name));
+    if (params.operation !== 'get')
+      summary = { title: summaryTitle(params.operation, params.displayName ?? params.authorizationId, tl.getVariable('Task.DisplayName')), notes: [] };
     const access = groupAccess(params);
+    const arm = params.keyVault ? readArmConnection(params.keyVault.serviceConnection, registerSecret) : undefined;
+    if (
+      params.tokenVariable &&
+      params.tokenVariableGroup &&
+      params.variableGroup &&
+      params.tokenVariableGroup.toLowerCase() === params.variableGroup.toLowerCase()
+    )
+      tl.warning(tl.loc('SharedGroupWarning', params.variableGroup));
     http = httpLayer(params);
     const pool = new AdaptivePool(params.parallelRequests);
     http.events.onThrottle = () => pool.shrink();
@@ -172,22 +193,27 @@ export async function run(): Promise<void> {
     log.info(auth.user ? tl.loc('SignedIn', neutralize(auth.user)) : tl.loc('SignedInNoName'));
     if (auth.newRefreshToken) outputs.refreshToken(auth.newRefreshToken);
 
-    const persistence =
-      access &&
-      new SecretPersistence(
-        new VariableGroupsApi(http, access.collectionUrl, access.project, access.jobToken, access.projectId),
-        params.variableGroup as string,
-        params.refreshTokenVariable,
-        params.tokenVariable,
-        auth.newRefreshToken,
-      );
+    const { persistence, targets } = deliveryTargets(params, access, arm, http, auth.newRefreshToken);
     const api = new PatsApi(http, params.serviceUrl, params.apiVersion, auth.accessToken);
     const pending = new Set<string>();
+    const deliveries: string[] = [];
+    if (summary) summary.notes = deliveries;
     const activeHttp = http;
-    onCancel = () => revokeUndelivered(api, pending, persistence, () => activeHttp.onTheWire.PUT > 0);
+    onCancel = () => revokeUndelivered(api, pending, targets, () => activeHttp.onTheWire.PUT > 0);
     let result;
     try {
-      result = await runOperation({ api, params, out: outputs, log, now: () => new Date(), pool, target: persistence, pending });
+      result = await runOperation({
+        api,
+        params,
+        out: outputs,
+        log,
+        now: () => new Date(),
+        pool,
+        targets,
+        pending,
+        deliveries,
+        verify: params.verifyNewToken ? (token) => api.verify(token) : undefined,
+      });
     } catch (err) {
       // The operation failed, but Entra's new refresh token is valid: keep it for the next run if we can.
       await persistence?.storeRefreshToken().catch((e: unknown) => tl.warning(failure(e)));
@@ -196,15 +222,66 @@ export async function run(): Promise<void> {
     await persistence?.storeRefreshToken(); // a pipeline that cannot keep its refresh token must not look healthy
     const stored = refreshTokenNote(params, persistence, auth.newRefreshToken);
     if (stored) log.info(stored);
-    if (params.operation !== 'get') uploadSummary(summaryMarkdown(params.operation, result, new Date(), stored ? [stored] : []));
+    if (summary) {
+      summary.notes = [...deliveries, ...(stored ? [stored] : [])];
+      uploadSummary(summary.title, summaryMarkdown(summary.title, result, new Date(), summary.notes));
+      summary = undefined; // written
+    }
     tl.debug(`requests sent: ${http.requestCount}`);
-    if (result.issues.length > 0) finish(tl.TaskResult.SucceededWithIssues, result.issues.join('\n'));
+    if (result.failure) finish(tl.TaskResult.Failed, result.failure);
+    else if (result.issues.length > 0) finish(tl.TaskResult.SucceededWithIssues, result.issues.join('\n'));
     else finish(tl.TaskResult.Succeeded, result.message);
   } catch (err) {
-    finish(tl.TaskResult.Failed, failure(err));
+    const message = failure(err);
+    if (summary) {
+      try {
+        uploadSummary(summary.title, failureMarkdown(summary.title, message, summary.notes));
+      } catch {
+        // the result below says it all
+      }
+    }
+    finish(tl.TaskResult.Failed, message);
   } finally {
     http?.dispose();
   }
+}
+
+/**
+ * Where a new PAT goes before the outputs, in order (the first one's marker names the PAT in use): the PAT's
+ * variable group, the service connections, the Key Vault. `persistence` keeps the refresh token in variableGroup
+ * (the same object as the PAT's group when one group holds both).
+ */
+function deliveryTargets(
+  params: TaskParameters,
+  access: GroupAccess | undefined,
+  arm: ArmConnection | undefined,
+  http: HttpLayer,
+  refreshToken: string | undefined,
+): { persistence?: SecretPersistence; targets: DeliveryTarget[] } {
+  if (!access) return { targets: [] };
+  const groups = new VariableGroupsApi(http, access.collectionUrl, access.project, access.jobToken, access.projectId);
+  const shared = !!params.tokenVariableGroup && !!params.variableGroup && params.tokenVariableGroup.toLowerCase() === params.variableGroup.toLowerCase();
+  const persistence = params.variableGroup
+    ? new SecretPersistence(groups, params.variableGroup, params.refreshTokenVariable, shared ? params.tokenVariable : undefined, refreshToken)
+    : undefined;
+  const targets: DeliveryTarget[] = [];
+  if (params.tokenVariableGroup && params.tokenVariable)
+    targets.push(
+      shared && persistence
+        ? persistence
+        : new SecretPersistence(groups, params.tokenVariableGroup, params.refreshTokenVariable, params.tokenVariable, undefined),
+    );
+  if (params.serviceConnections.length > 0) {
+    const endpoints = new ServiceEndpointsApi(http, access.collectionUrl, access.project, access.jobToken);
+    for (const ref of params.serviceConnections) targets.push(new ServiceConnectionTarget(endpoints, ref));
+  }
+  if (params.keyVault && arm) {
+    const vault = params.keyVault;
+    let token: Promise<string> | undefined;
+    const accessToken = () => (token ??= armAccessToken(http, arm, KeyVaultApi.resourceFor(vault.url), access.jobToken, registerSecret, (m) => tl.debug(m)));
+    targets.push(new KeyVaultTarget(new KeyVaultApi(http, vault.url, accessToken), vault.secretName, vault.url));
+  }
+  return { persistence, targets };
 }
 
 /** Set while an operation runs: what a cancelled run does before it ends. */
@@ -218,31 +295,38 @@ let onCancel: (() => Promise<string>) | undefined;
 async function revokeUndelivered(
   api: PatsApi,
   pending: ReadonlySet<string>,
-  persistence: SecretPersistence | undefined,
+  targets: readonly DeliveryTarget[],
   writeOnTheWire: () => boolean,
 ): Promise<string> {
   const ids = [...pending];
   if (ids.length === 0) return tl.loc('CancelledNothingPending');
   const bounded = <T>(p: Promise<T>, ms: number): Promise<T | undefined> =>
     Promise.race([p.catch(() => undefined), new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), ms).unref())]);
-  let holds: string | undefined;
+  const holds = new Set<string>();
   let unknown = false;
-  if (persistence?.tokenVariable) {
+  if (targets.length > 0) {
     // A write between its retries cannot land any more once the task ends; one on the wire still may.
-    const settled = await persistence.settled(CANCEL_WRITE_WAIT_MS);
-    unknown = !settled && writeOnTheWire();
+    for (const until = Date.now() + CANCEL_WRITE_WAIT_MS; writeOnTheWire() && Date.now() < until;) await new Promise((r) => setTimeout(r, 50));
+    unknown = writeOnTheWire();
     if (!unknown) {
-      const read = await bounded(
-        persistence.deliveredId().then((id) => ({ id })),
-        CANCEL_READ_MS,
+      const reads = await Promise.all(
+        targets.map((t) =>
+          bounded(
+            t.deliveredId().then((id) => ({ id })),
+            CANCEL_READ_MS,
+          ),
+        ),
       );
-      if (read) holds = read.id;
-      else unknown = !settled; // the group could not be read, and a write of ours was under way: it may hold the new PAT
+      for (const read of reads) {
+        if (!read)
+          unknown = true; // a target that cannot be read may hold the new PAT
+        else if (read.id) holds.add(read.id);
+      }
     }
   }
   const lines: string[] = [];
   for (const id of ids) {
-    if (holds === id.toLowerCase()) lines.push(tl.loc('CancelledDelivered', id));
+    if (holds.has(id.toLowerCase())) lines.push(tl.loc('CancelledDelivered', id));
     else if (unknown) lines.push(tl.loc('CancelledUnknown', id));
     else {
       const done = await bounded(

@@ -5,10 +5,11 @@
  */
 import * as tl from 'azure-pipelines-task-lib/task';
 import { ApiError, TaskError, TransportError } from './errors';
-import { DeliveryError } from './persistence';
+import { DeliveryError, type NewPat } from './persistence';
 import { DEFAULT_REVOKE_LIMIT, type TaskParameters } from './params';
 import { decodeHtmlEntities, isNotFound, sameScopes, type DisplayFilterOption, type PatCreateRequest, type PatsClient, type PatToken } from './patsApi';
 import { AdaptivePool } from './pool';
+import { daysLeft } from './time';
 import { neutralize } from './sanitize';
 
 export interface Logger {
@@ -35,7 +36,7 @@ export interface DeliveryTarget {
   /** The id of the PAT the target holds now, read fresh; undefined when it names none (or keeps no ids). */
   deliveredId(): Promise<string | undefined>;
   /** Writes the PAT and reads it back; throws a DeliveryError unless the target is seen to hold it. */
-  storePat(pat: { token: string; authorizationId: string }): Promise<void>;
+  storePat(pat: NewPat): Promise<void>;
 }
 
 export interface Context {
@@ -45,9 +46,14 @@ export interface Context {
   log: Logger;
   now: () => Date;
   pool: AdaptivePool;
-  target?: DeliveryTarget;
+  /** Where a new PAT is delivered before the outputs, in order; the first one's marker names the PAT in use. */
+  targets?: readonly DeliveryTarget[];
+  /** Uses a new PAT once against Azure DevOps; throws when it is refused. */
+  verify?: (token: string) => Promise<void>;
   /** PATs created by this run and not yet delivered: what a cancelled run revokes. */
   pending?: Set<string>;
+  /** Where this run delivered a new PAT, one line a target (for the log and the summary). */
+  deliveries?: string[];
 }
 
 export interface SummaryRow {
@@ -62,9 +68,10 @@ export interface OperationResult {
   message: string;
   /** PATs seen or touched, for the run summary. */
   rows: SummaryRow[];
+  /** Set when the operation did its work but the run must fail (a monitoring threshold): the summary is still written. */
+  failure?: string;
 }
 
-const DAY = 86_400_000;
 /** PATs listed one per line in the log; the outputs carry them all. */
 const MAX_LOGGED = 500;
 
@@ -113,13 +120,14 @@ async function list(ctx: Context): Promise<OperationResult> {
           : 'revoked';
   const rows = pats.map((pat) => ({ pat, status: status(pat) }));
   const expiring = (days: number | undefined): PatToken[] =>
-    days === undefined ? [] : pats.filter((p) => activeIds.has(p.authorizationId) && Date.parse(p.validTo) - ctx.now().getTime() <= days * DAY);
+    days === undefined ? [] : pats.filter((p) => activeIds.has(p.authorizationId) && daysLeft(p.validTo, ctx.now()) <= days);
   const failing = expiring(params.failOnExpiringWithinDays);
-  if (failing.length > 0) throw new TaskError(tl.loc('ExpiringFail', failing.length, params.failOnExpiringWithinDays, names(failing)));
   const warning = expiring(params.warnOnExpiringWithinDays);
   if (warning.length > 0) issues.push(tl.loc('ExpiringWarn', warning.length, params.warnOnExpiringWithinDays, names(warning)));
-  for (const row of rows) if (warning.includes(row.pat)) row.status = 'expiring';
-  return { issues, message: tl.loc('ListDone', pats.length), rows };
+  for (const row of rows) if (warning.includes(row.pat) || failing.includes(row.pat)) row.status = 'expiring';
+  // A failing check still gets its table: the run you most want one for.
+  const failure = failing.length > 0 ? tl.loc('ExpiringFail', failing.length, params.failOnExpiringWithinDays, names(failing)) : undefined;
+  return { issues, message: failure ?? tl.loc('ListDone', pats.length), rows, failure };
 }
 
 // ----------------------------------------------------------------------------------------------- get
@@ -233,10 +241,6 @@ async function rotate(ctx: Context): Promise<OperationResult> {
         rows: [{ pat, status: 'created' }, { pat: expired, status: 'expired' }, ...cleaned],
       };
     }
-    if (siblings.length > 0) {
-      // Only PATs another run may be delivering right now: leave them be, and do not add one more.
-      throw new TaskError(tl.loc('RotateOnlyInFlight', neutralize(name)));
-    }
     if (!params.createIfMissing) throw new TaskError(tl.loc('RotateNoMatch', neutralize(name)));
     if (name.includes('*')) throw new TaskError(tl.loc('RotateNoMatchWildcard', neutralize(name)));
     if (!params.scope) throw new TaskError(tl.loc('RotateCreateNeedsScope', neutralize(name)));
@@ -248,9 +252,9 @@ async function rotate(ctx: Context): Promise<OperationResult> {
 
   const now = ctx.now();
   if (params.rotateWhenExpiringWithinDays !== undefined && !view.mustRotate) {
-    const left = (Date.parse(current.validTo) - now.getTime()) / DAY;
+    const left = daysLeft(current.validTo, now);
     if (left > params.rotateWhenExpiringWithinDays) {
-      const message = tl.loc('RotateNotDue', neutralize(current.displayName), current.authorizationId, Math.floor(left), params.rotateWhenExpiringWithinDays);
+      const message = tl.loc('RotateNotDue', neutralize(current.displayName), current.authorizationId, left, params.rotateWhenExpiringWithinDays);
       log.info(message);
       out.pat(current);
       out.rotated(false);
@@ -320,26 +324,37 @@ interface DeliveryView {
 async function deliveryView(ctx: Context, siblings: readonly PatToken[], issues: string[]): Promise<DeliveryView> {
   const youngFrom = ctx.api.serviceNow().getTime() - IN_FLIGHT_MS;
   const young = (p: PatToken): boolean => Date.parse(p.validFrom) >= youngFrom;
-  const deliveredId = await ctx.target?.deliveredId();
+  const targets = ctx.targets ?? [];
+  const named = await Promise.all(targets.map((t) => t.deliveredId()));
+  const deliveredId = named[0];
   const view: DeliveryView = { deliveredId, lineage: [], abandoned: [], inFlight: [], mustRotate: false };
+  // Every target must hold the same PAT; one that holds another (or none: a target added since) gets the next one.
+  const behind = targets.filter((_, i) => named[i] !== deliveredId);
+  if (behind.length > 0 && !ctx.params.authorizationId) {
+    issues.push(tl.loc('TargetsDisagree', behind.map((t) => t.label).join(', '), deliveredId ?? tl.loc('Nothing')));
+    view.mustRotate = true;
+  }
   const delivered = deliveredId ? siblings.find((p) => p.authorizationId.toLowerCase() === deliveredId) : undefined;
-  if (delivered) {
-    view.current = delivered;
-    for (const p of siblings) {
-      if (p === delivered || Date.parse(p.validFrom) < Date.parse(delivered.validFrom)) view.lineage.push(p);
-      else (young(p) ? view.inFlight : view.abandoned).push(p);
-    }
-  } else {
-    if (deliveredId && !ctx.params.authorizationId) {
-      issues.push(tl.loc('DeliveredNotActive', ctx.target?.label ?? '', deliveredId));
-      view.mustRotate = true;
-    }
-    // Legacy (no companion yet, or no group): the newest PAT is the current one; young others are left alone.
-    view.current = siblings[0];
-    for (const p of siblings) (p === siblings[0] || !young(p) ? view.lineage : view.inFlight).push(p);
-    if (view.current && young(view.current) && !deliveredId && siblings.length > 1) {
-      // The newest is young too: it may be another run's; it stays current (a second rotation is harmless).
-    }
+  if (!delivered && deliveredId && !ctx.params.authorizationId) {
+    issues.push(tl.loc('DeliveredNotActive', targets[0]?.label ?? '', deliveredId));
+    view.mustRotate = true;
+  }
+  // The current PAT: the delivered one, else (no companion yet, or no target) the newest. Only PATs of its exact
+  // name are its lineage, older undelivered copies or another run's: a pattern's other matches are left alone.
+  const current = delivered ?? siblings[0];
+  if (!current) return view;
+  view.current = current;
+  for (const p of siblings.filter((s) => s.displayName === current.displayName)) {
+    if (p === current || Date.parse(p.validFrom) < Date.parse(current.validFrom)) view.lineage.push(p);
+    else if (young(p)) view.inFlight.push(p);
+    // Newer and undelivered: abandoned, when the target says which one is delivered; else the newest is current.
+    else view.abandoned.push(p);
+  }
+  // Without a target that names the delivered PAT, a young older copy may be another run's just-delivered one.
+  if (!delivered) {
+    const young_ = view.lineage.filter((p) => p !== current && young(p));
+    view.lineage = view.lineage.filter((p) => !young_.includes(p));
+    view.inFlight.push(...young_);
   }
   if (view.inFlight.length > 0) {
     issues.push(tl.loc('OverlapDetected', view.inFlight.map((p) => `${p.authorizationId} (${p.validFrom})`).join(', ')));
@@ -407,23 +422,19 @@ async function createAndDeliver(ctx: Context, request: PatCreateRequest, known: 
     }
     const delivered = { ...pat, token };
     out.secret(token);
-    try {
-      await ctx.target?.storePat(delivered);
-    } catch (err) {
-      ctx.pending?.delete(delivered.authorizationId);
-      if (err instanceof DeliveryError && err.outcome === 'unknown') {
-        // The group may hold the new PAT or the old one: revoking either could break what uses it.
-        throw new TaskError(tl.loc('DeliveryUnknownBothKept', err.message, delivered.authorizationId));
-      }
-      if (err instanceof DeliveryError && err.outcome === 'superseded') {
-        // Another run delivered its PAT after this one: ours is in no one's hands; theirs must stay.
+    if (ctx.verify) {
+      try {
+        await ctx.verify(token);
+        log.info(tl.loc('Verified', delivered.authorizationId));
+      } catch (err) {
+        ctx.pending?.delete(delivered.authorizationId);
         const notRevoked = await revokeQuietly(ctx, delivered.authorizationId);
-        throw new Superseded(`${err.message}${notRevoked ? `\n${notRevoked}` : ''}`);
+        throw new TaskError(
+          `${tl.loc('VerifyRefused', delivered.authorizationId, errorText(err))}\n${notRevoked ?? tl.loc('UndeliveredRevoked', delivered.authorizationId)}`,
+        );
       }
-      // Not delivered after all: a PAT nobody can use must not stay active.
-      const notRevoked = await revokeQuietly(ctx, delivered.authorizationId);
-      throw new TaskError(`${errorText(err)}\n${notRevoked ?? tl.loc('UndeliveredRevoked', delivered.authorizationId)}`);
     }
+    await deliver(ctx, delivered);
     out.token(delivered.token);
     out.pat(delivered);
     ctx.pending?.delete(delivered.authorizationId);
@@ -435,6 +446,48 @@ async function createAndDeliver(ctx: Context, request: PatCreateRequest, known: 
 
 /** Another run delivered after this one: not a failure of this run, and nothing more for it to do. */
 class Superseded extends TaskError {}
+
+/**
+ * Delivers a new PAT to every target, each written and read back. All hold it: done. None holds it: it is revoked
+ * (nobody can use it) and the old one stays everywhere. Some hold it: it must stay active (it is in use there), the
+ * old one is not revoked (the others still hold it), and the run fails saying which target holds which PAT; the
+ * next run finds the targets disagree and rotates again. A target that cannot be read back may hold either PAT:
+ * then nothing is revoked.
+ */
+async function deliver(ctx: Context, pat: PatToken & { token: string }): Promise<void> {
+  const targets = ctx.targets ?? [];
+  const outcomes: Array<{ target: DeliveryTarget; error?: unknown }> = [];
+  for (const target of targets) {
+    try {
+      await target.storePat({ token: pat.token, authorizationId: pat.authorizationId, validTo: pat.validTo });
+      outcomes.push({ target });
+      const line = tl.loc('DeliveredTo', target.label, pat.authorizationId);
+      ctx.deliveries?.push(line);
+      ctx.log.info(line);
+    } catch (error) {
+      outcomes.push({ target, error });
+    }
+  }
+  const failed = outcomes.filter((o) => o.error !== undefined);
+  if (failed.length === 0) return;
+  ctx.pending?.delete(pat.authorizationId);
+  const outcome = (e: unknown): string => (e instanceof DeliveryError ? e.outcome : 'notDelivered');
+  const report = outcomes
+    .map((o) => (o.error === undefined ? tl.loc('TargetHoldsNew', o.target.label) : tl.loc('TargetFailed', o.target.label, errorText(o.error))))
+    .join('\n');
+  if (failed.some((o) => outcome(o.error) === 'unknown')) {
+    // A target may hold the new PAT or the old one: revoking either could break what uses it.
+    throw new TaskError(`${report}\n${tl.loc('DeliveryUnknownBothKept', pat.authorizationId)}`);
+  }
+  const held = outcomes.filter((o) => o.error === undefined);
+  if (held.length > 0) throw new TaskError(`${report}\n${tl.loc('DeliveryPartial', pat.authorizationId)}`);
+  const notRevoked = await revokeQuietly(ctx, pat.authorizationId);
+  if (failed.every((o) => outcome(o.error) === 'superseded')) {
+    // Another run delivered its PAT after this one everywhere: ours is in no one's hands; theirs must stay.
+    throw new Superseded(`${report}\n${notRevoked ?? tl.loc('SupersededRevoked', pat.authorizationId)}`);
+  }
+  throw new TaskError(`${report}\n${notRevoked ?? tl.loc('UndeliveredRevoked', pat.authorizationId)}`);
+}
 
 /** The secret as the agent can register and mask it: one line of printable characters, or undefined. */
 export function usableSecret(token: unknown): string | undefined {
@@ -464,7 +517,7 @@ async function lostCreate(ctx: Context, request: PatCreateRequest, known: Readon
   } catch (err) {
     throw new TaskError(tl.loc('PossibleOrphan', neutralize(request.displayName), when, cause.message, errorText(err)));
   }
-  const delivered = await ctx.target?.deliveredId().catch(() => undefined);
+  const delivered = await ctx.targets?.[0]?.deliveredId().catch(() => undefined);
   const startedServiceMs = startedAgentMs + (ctx.api.serviceNow().getTime() - Date.now()) - CLOCK_TOLERANCE_MS;
   const candidates = active.filter(
     (p) =>
@@ -629,7 +682,7 @@ function shortenedWarning(requested: string, granted: PatToken, explicit: boolea
 }
 
 export function describe(pat: PatToken, now: Date): string {
-  const days = Math.round((Date.parse(pat.validTo) - now.getTime()) / DAY);
+  const days = daysLeft(pat.validTo, now);
   const where = tl.loc(pat.targetAccounts === null ? 'AllOrganizations' : 'ThisOrganization');
   return tl.loc('PatLine', neutralize(pat.displayName), pat.authorizationId, neutralize(pat.scope), pat.validTo, days, where);
 }

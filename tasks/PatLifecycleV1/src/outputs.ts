@@ -9,6 +9,7 @@ import * as tl from 'azure-pipelines-task-lib/task';
 import type { OperationResult, OutputSink, SummaryRow } from './operations';
 import type { PatToken } from './patsApi';
 import { neutralize } from './sanitize';
+import { daysLeft } from './time';
 
 export const OUTPUT = {
   token: 'Token',
@@ -84,15 +85,18 @@ export class TaskOutputs implements OutputSink {
 }
 
 /** Markdown for the run's summary tab. API text is neutralised and table-escaped. */
-export function summaryMarkdown(operation: string, result: OperationResult, now: Date, extra: readonly string[] = []): string {
-  const cell = (s: string): string =>
-    neutralize(s)
-      .replace(/\|/g, '\\|')
-      .replace(/[<>]/g, (c) => (c === '<' ? '&lt;' : '&gt;'));
-  const lines = [`### ${tl.loc('SummaryTitle', operation)}`, '', cell(result.message), ''];
+/** Markdown text: API text neutralised, table pipes and angle brackets escaped. */
+function cell(s: string): string {
+  return neutralize(s)
+    .replace(/\|/g, '\\|')
+    .replace(/[<>]/g, (c) => (c === '<' ? '&lt;' : '&gt;'));
+}
+
+export function summaryMarkdown(title: string, result: OperationResult, now: Date, extra: readonly string[] = []): string {
+  const lines = [`### ${cell(title)}`, '', cell(result.message), ''];
   if (result.rows.length > 0) {
     lines.push(tl.loc('SummaryHeader'), '|---|---|---|---|---:|---|');
-    for (const { pat, status } of result.rows.slice(0, MAX_ROWS)) lines.push(summaryRow(pat, status, now, cell));
+    for (const { pat, status } of result.rows.slice(0, MAX_ROWS)) lines.push(summaryRow(pat, status, now));
     if (result.rows.length > MAX_ROWS) lines.push('', tl.loc('MoreNotShown', result.rows.length - MAX_ROWS));
     lines.push('');
   }
@@ -101,8 +105,8 @@ export function summaryMarkdown(operation: string, result: OperationResult, now:
   return lines.join('\n');
 }
 
-function summaryRow(pat: PatToken, status: string, now: Date, cell: (s: string) => string): string {
-  const days = Math.round((Date.parse(pat.validTo) - now.getTime()) / 86_400_000);
+function summaryRow(pat: PatToken, status: string, now: Date): string {
+  const days = daysLeft(pat.validTo, now);
   const flag = status === 'expiring' || (status === 'active' && days <= 7) ? `**${status}**` : status;
   return `| ${cell(pat.displayName)} | \`${pat.authorizationId}\` | ${cell(pat.scope)} | ${pat.validTo} | ${days} | ${flag} |`;
 }
@@ -116,10 +120,32 @@ function tempDir(): string {
   return tl.getVariable('Agent.TempDirectory') || os.tmpdir();
 }
 
-export function uploadSummary(markdown: string): void {
+/** The summary of a failed run: what failed (the message says what is still valid), and what was stored. */
+export function failureMarkdown(title: string, message: string, extra: readonly string[] = []): string {
+  return [`### ${cell(title)}`, '', `> ❌ ${cell(message).replace(/\n/g, '\n> ')}`, '', ...extra.map(cell)].join('\n');
+}
+
+/**
+ * The section title on the run's Extensions tab is the attachment's name: "PAT lifecycle: rotate feed-token", with
+ * the step's own name when it has one, so that several steps can be told apart.
+ */
+export function summaryTitle(operation: string, target: string | undefined, stepName: string | undefined): string {
+  const what = tl.loc('SummaryTitle', [operation, target].filter((x) => x).join(' '));
+  return stepName && !stepName.startsWith('PatLifecycle') && !/^rotate |^list |^get |^create |^update |^revoke /.test(stepName)
+    ? `${what} (${stepName})`
+    : what;
+}
+
+export function uploadSummary(title: string, markdown: string): void {
   const file = path.join(tempDir(), `pat-lifecycle-summary-${process.pid}-${Date.now()}.md`);
   fs.writeFileSync(file, markdown, 'utf8');
-  tl.uploadSummary(file);
+  // Not task.uploadsummary: that names the section after the file. The name must be a valid file name on any
+  // agent (no \\ / : * ? " < > | or control characters).
+  const name = [...title.replace(/:/g, ' -')]
+    .map((c) => (c < ' ' || '\\/*?"<>|'.includes(c) ? '-' : c))
+    .join('')
+    .slice(0, 200);
+  tl.addAttachment('Distributedtask.Core.Summary', name, file);
 }
 
 export type { SummaryRow };

@@ -63,8 +63,18 @@ export interface TaskParameters {
   readonly failOnExpiringWithinDays?: number;
   /** Variable group (id or name, in this project) that receives the refresh token and the new PAT. */
   readonly variableGroup?: string;
-  /** Variable (in `variableGroup`) that receives a new PAT. */
+  /** Variable group (id or name, in this project) that receives a new PAT: the one consumers link. */
+  readonly tokenVariableGroup?: string;
+  /** Variable (in `tokenVariableGroup`) that receives a new PAT. */
   readonly tokenVariable?: string;
+  /** The PAT may go into `variableGroup`, beside the refresh token (warned about). */
+  readonly allowSharedGroup: boolean;
+  /** Azure DevOps service connections (names or ids) whose secret field receives a new PAT. */
+  readonly serviceConnections: readonly string[];
+  /** Azure Key Vault that receives a new PAT as a secret version, through an Azure Resource Manager service connection. */
+  readonly keyVault?: { readonly serviceConnection: string; readonly secretName: string; readonly url: string };
+  /** Use a new PAT once against Azure DevOps before anything old is revoked. */
+  readonly verifyNewToken: boolean;
   /** Variable (in `variableGroup`) that receives the refresh token Entra returned. */
   readonly refreshTokenVariable: string;
 }
@@ -122,11 +132,23 @@ export function parseParameters(read: InputReader, now: Date, variable: InputRea
   const warnOnExpiringWithinDays = p.integer('warnOnExpiringWithinDays', 0, MAX_LIFETIME_DAYS);
   const failOnExpiringWithinDays = p.integer('failOnExpiringWithinDays', 0, MAX_LIFETIME_DAYS);
   const variableGroup = p.optional('variableGroup', (v) => (v.length <= 256 && !/[\r\n]/.test(v) ? v : undefined), 'VariableGroupInvalid');
+  const tokenVariableGroup = p.optional('tokenVariableGroup', (v) => (v.length <= 256 && !/[\r\n]/.test(v) ? v : undefined), 'VariableGroupInvalid');
   const tokenVariable = p.optional('tokenVariable', (v) => (VARIABLE_NAME.test(v) ? v : undefined), 'VariableNameInvalid');
+  const allowSharedGroup = p.bool('allowSharedGroup', false);
+  const serviceConnections = p.list('serviceConnection', (v) => (v.length <= 256 ? v : undefined), 'ServiceConnectionInvalid');
+  const keyVault = p.keyVault();
+  const verifyNewToken = p.bool('verifyNewToken', true);
   const refreshTokenVariable =
     p.optional('refreshTokenVariable', (v) => (VARIABLE_NAME.test(v) ? v : undefined), 'VariableNameInvalid') ?? DEFAULTS.refreshTokenVariable;
-  if (tokenVariable && !variableGroup) problems.push(tl.loc('TokenVariableNeedsGroup'));
-  if (tokenVariable && tokenVariable.toLowerCase() === refreshTokenVariable.toLowerCase()) problems.push(tl.loc('TokenVariableSameAsRefresh', tokenVariable));
+  // The refresh token can make full-access PATs: it stays in the rotation pipeline's own group, and the PAT goes to
+  // the group consumers link. One group for both only when asked for.
+  const patGroup = tokenVariableGroup ?? (allowSharedGroup ? variableGroup : undefined);
+  if (tokenVariable && !patGroup) problems.push(tl.loc(variableGroup ? 'TokenVariableSharedGroup' : 'TokenVariableNeedsGroup'));
+  if (tokenVariableGroup && !tokenVariable) problems.push(tl.loc('TokenVariableGroupNeedsVariable'));
+  const shared = !!patGroup && !!variableGroup && patGroup.toLowerCase() === variableGroup.toLowerCase();
+  if (tokenVariable && shared && !allowSharedGroup) problems.push(tl.loc('SharedGroupRefused', variableGroup));
+  if (tokenVariable && shared && tokenVariable.toLowerCase() === refreshTokenVariable.toLowerCase())
+    problems.push(tl.loc('TokenVariableSameAsRefresh', tokenVariable));
 
   if (problems.length > 0) throw new InputError(problems);
 
@@ -158,7 +180,12 @@ export function parseParameters(read: InputReader, now: Date, variable: InputRea
     warnOnExpiringWithinDays,
     failOnExpiringWithinDays,
     variableGroup,
+    tokenVariableGroup: tokenVariable ? patGroup : undefined,
     tokenVariable,
+    allowSharedGroup,
+    serviceConnections,
+    keyVault,
+    verifyNewToken,
     refreshTokenVariable,
   };
   return Object.freeze(params);
@@ -315,6 +342,36 @@ class Reader {
       return undefined;
     }
     return items.join(' ');
+  }
+
+  /** Names or ids, one per line or separated by commas. */
+  list(name: string, parse: (v: string) => string | undefined, invalidKey: string): readonly string[] {
+    const value = this.raw(name);
+    if (value === undefined) return [];
+    const items = [
+      ...new Set(
+        value
+          .split(/[\r\n,]+/)
+          .map((v) => v.trim())
+          .filter((v) => v !== ''),
+      ),
+    ];
+    return items.filter((item) => this.parsed(name, item, parse, invalidKey) !== undefined);
+  }
+
+  /** The Key Vault target: all of keyVaultServiceConnection, keyVaultName (or keyVaultUrl) and keyVaultSecretName, or none. */
+  keyVault(): TaskParameters['keyVault'] {
+    const connection = this.raw('keyVaultServiceConnection');
+    const vaultName = this.optional('keyVaultName', (v) => (/^[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$/.test(v) ? v : undefined), 'KeyVaultNameInvalid');
+    const secretName = this.optional('keyVaultSecretName', (v) => (/^[0-9a-zA-Z-]{1,127}$/.test(v) ? v : undefined), 'KeyVaultSecretNameInvalid');
+    const customUrl = this.raw('keyVaultUrl') === undefined ? undefined : this.url('keyVaultUrl', '', true);
+    if (!connection && !vaultName && !secretName && !customUrl) return undefined;
+    if (!connection || !secretName || (!vaultName && !customUrl)) {
+      this.problems.push(tl.loc('KeyVaultIncomplete'));
+      return undefined;
+    }
+    const url = customUrl || `https://${vaultName}.vault.azure.net`;
+    return { serviceConnection: connection, secretName, url };
   }
 
   apiVersion(): string {

@@ -68,6 +68,7 @@ export const PAGE_SIZE = 100;
 
 export class PatsApi implements PatsClient {
   private readonly base: string;
+  private readonly serviceUrl: string;
 
   constructor(
     private readonly http: HttpLayer,
@@ -75,7 +76,8 @@ export class PatsApi implements PatsClient {
     private readonly apiVersion: string,
     private readonly accessToken: string,
   ) {
-    this.base = `${serviceUrl.replace(/\/+$/, '')}/_apis/tokens/pats`;
+    this.serviceUrl = serviceUrl.replace(/\/+$/, '');
+    this.base = `${this.serviceUrl}/_apis/tokens/pats`;
     http.trust(serviceUrl);
   }
 
@@ -107,6 +109,22 @@ export class PatsApi implements PatsClient {
 
   serviceNow(): Date {
     return this.http.serviceNow(this.base);
+  }
+
+  /**
+   * Uses a PAT once: `{serviceUrl}/_apis/connectionData` with the PAT as Basic credentials, which any valid PAT of
+   * the organization may read. A refusal is asked again twice, a second apart (a new PAT may take a moment to be
+   * known everywhere), then reported.
+   */
+  async verify(token: string): Promise<void> {
+    const url = `${this.serviceUrl}/_apis/connectionData`;
+    const headers = { Authorization: `Basic ${Buffer.from(`:${token}`).toString('base64')}`, Accept: 'application/json' };
+    for (let attempt = 1; ; attempt++) {
+      const response = await this.http.send({ method: 'GET', url, headers, retry: 'idempotent' });
+      if (response.status === 200) return;
+      if (attempt >= 3 || (response.status !== 401 && response.status !== 403)) throw new ApiError(tl.loc('VerifyStatus', response.status), response.status);
+      await new Promise((resolve) => setTimeout(resolve, 1000 * attempt));
+    }
   }
 
   private result(body: PatTokenResult, operation: string): PatToken {

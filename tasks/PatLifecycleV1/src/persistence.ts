@@ -38,6 +38,47 @@ function companionOf(group: VariableGroup, tokenVariable: string): string | unde
   return typeof value === 'string' && value.trim() !== '' ? value.trim().toLowerCase() : undefined;
 }
 
+/** A new PAT on its way to a delivery target. */
+export interface NewPat {
+  token: string;
+  authorizationId: string;
+  validTo: string;
+}
+
+/**
+ * The one rule for every delivery target: write, then read back which PAT the target names. Ours: delivered. The
+ * one named before the write: not delivered. Another: a PAT another run wrote after this one (superseded). No
+ * answer to the read: nobody can tell (unknown). A write whose answer was lost is decided by the read, not assumed.
+ */
+export async function writeAndReadBack(step: {
+  label: string;
+  id: string;
+  heldBefore: string | undefined;
+  write: () => Promise<unknown>;
+  read: () => Promise<string | undefined>;
+  didNotStick: (holds: string | undefined) => string;
+}): Promise<void> {
+  let writeError: unknown;
+  try {
+    await step.write();
+  } catch (err) {
+    writeError = err; // the write may have landed although its answer was lost: look
+  }
+  let holds: string | undefined;
+  try {
+    holds = await step.read();
+  } catch {
+    const why = writeError instanceof Error ? tl.loc('WriteFailed', writeError.message) : tl.loc('WriteAnsweredOk');
+    throw new DeliveryError(tl.loc('TargetUnknown', step.label, step.id, why), 'unknown');
+  }
+  const id = step.id.toLowerCase();
+  if (holds === id) return;
+  if (holds !== undefined && holds !== step.heldBefore) {
+    throw new DeliveryError(tl.loc('TargetSuperseded', step.label, holds, step.id), 'superseded', holds);
+  }
+  throw new DeliveryError(writeError instanceof Error ? writeError.message : step.didNotStick(holds), 'notDelivered', holds);
+}
+
 export class SecretPersistence {
   private group?: VariableGroup;
   /** When the refresh token was last stored by this run. */
@@ -54,31 +95,12 @@ export class SecretPersistence {
     private readonly refreshToken: string | undefined,
   ) {}
 
-  /** A PAT write on its way: a cancelled run waits for it before deciding what to revoke. */
-  private writing?: Promise<unknown>;
-
   get groupName(): string {
     return this.group?.name ?? this.groupRef;
   }
 
   get label(): string {
     return tl.loc('VariableGroupLabel', this.groupName);
-  }
-
-  /** Waits up to `ms` for a write in progress; true when none is in progress any more. */
-  async settled(ms: number): Promise<boolean> {
-    if (!this.writing) return true;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
-    const done = this.writing.then(
-      () => true,
-      () => true,
-    );
-    try {
-      return await Promise.race([done, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
   }
 
   /** The id of the PAT the group holds now (its companion variable), read fresh; undefined when it names none. */
@@ -93,47 +115,27 @@ export class SecretPersistence {
    * then reads the group back. Resolves only when the group is seen to hold this PAT; otherwise a DeliveryError
    * says whether it certainly does not (`notDelivered`) or nobody can tell (`unknown`).
    */
-  async storePat(pat: { token: string; authorizationId: string }): Promise<void> {
+  async storePat(pat: NewPat): Promise<void> {
     const values: Record<string, { value: string; isSecret: boolean }> = {};
     if (this.refreshToken) values[this.refreshTokenVariable] = { value: this.refreshToken, isSecret: true };
     if (!this.tokenVariable) {
       await this.store(values);
       return;
     }
-    values[this.tokenVariable] = { value: pat.token, isSecret: true };
-    values[companionName(this.tokenVariable)] = { value: pat.authorizationId, isSecret: false };
-    const id = pat.authorizationId.toLowerCase();
+    const tokenVariable = this.tokenVariable;
+    values[tokenVariable] = { value: pat.token, isSecret: true };
+    values[companionName(tokenVariable)] = { value: pat.authorizationId, isSecret: false };
     this.group ??= await this.api.find(this.groupRef);
-    const heldBefore = companionOf(this.group, this.tokenVariable);
-    let writeError: unknown;
-    try {
-      await this.store(values);
-    } catch (err) {
-      writeError = err; // the write may have landed although its answer was lost: look
-    }
-    let holds: string | undefined;
-    try {
-      holds = await this.deliveredId();
-    } catch {
-      const why = writeError instanceof Error ? tl.loc('WriteFailed', writeError.message) : tl.loc('WriteAnsweredOk');
-      throw new DeliveryError(tl.loc('DeliveryUnknown', this.groupName, pat.authorizationId, why), 'unknown');
-    }
-    if (holds === id) {
-      this.patStoredAt = new Date();
-      if (this.refreshToken) this.refreshTokenStoredAt ??= this.patStoredAt;
-      return;
-    }
-    // Another PAT, neither ours nor the one the group held before: another run wrote after this one.
-    if (holds !== undefined && holds !== heldBefore) {
-      throw new DeliveryError(tl.loc('DeliverySuperseded', this.groupName, holds, pat.authorizationId), 'superseded', holds);
-    }
-    if (writeError)
-      throw new DeliveryError(
-        writeError instanceof Error ? writeError.message : tl.loc('DeliveryDidNotStick', this.groupName, this.tokenVariable, holds ?? tl.loc('Nothing')),
-        'notDelivered',
-        holds,
-      );
-    throw new DeliveryError(tl.loc('DeliveryDidNotStick', this.groupName, this.tokenVariable, holds ?? tl.loc('Nothing')), 'notDelivered', holds);
+    await writeAndReadBack({
+      label: this.label,
+      id: pat.authorizationId,
+      heldBefore: companionOf(this.group, tokenVariable),
+      write: () => this.store(values),
+      read: () => this.deliveredId(),
+      didNotStick: (holds) => tl.loc('DeliveryDidNotStick', this.groupName, tokenVariable, holds ?? tl.loc('Nothing')),
+    });
+    this.patStoredAt = new Date();
+    if (this.refreshToken) this.refreshTokenStoredAt ??= this.patStoredAt;
   }
 
   /** Stores the refresh token unless this run already did. */
@@ -145,13 +147,7 @@ export class SecretPersistence {
   private async store(values: Record<string, { value: string; isSecret: boolean }>): Promise<void> {
     if (Object.keys(values).length === 0) return;
     this.group ??= await this.api.find(this.groupRef);
-    const write = this.api.setVariables(this.group, values);
-    this.writing = write;
-    try {
-      this.group = await write;
-    } finally {
-      if (this.writing === write) this.writing = undefined;
-    }
+    this.group = await this.api.setVariables(this.group, values);
     if (this.refreshToken && values[this.refreshTokenVariable]?.value === this.refreshToken) this.refreshTokenStoredAt = new Date();
   }
 }

@@ -15,7 +15,14 @@ import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const { args, publisher, out } = parseArgs(process.argv.slice(2));
+const { args, publisher, out } = (() => {
+  try {
+    return parseArgs(process.argv.slice(2));
+  } catch (err) {
+    console.error(`build: ${err.message}`);
+    process.exit(2);
+  }
+})();
 const dev = args.has('--dev');
 const stage = path.join(root, 'build', ['stage', dev ? 'dev' : '', publisher ? `publisher-${publisher}` : ''].filter(Boolean).join('-'));
 const taskName = 'PatLifecycleV1';
@@ -90,20 +97,19 @@ await bundleCli();
 
 if (args.has('--package')) {
   fs.mkdirSync(out, { recursive: true });
+  const vsix = path.join(out, `${manifest.publisher}.${manifest.id}-${manifest.version}.vsix`);
   step('tfx extension create', () =>
     execFileSync(
       bin('tfx'),
-      ['extension', 'create', '--root', stage, '--manifest-globs', 'vss-extension.json', '--output-path', out, '--no-prompt', '--json'],
+      ['extension', 'create', '--root', stage, '--manifest-globs', 'vss-extension.json', '--output-path', vsix, '--no-prompt', '--json'],
       {
         stdio: ['ignore', 'pipe', 'inherit'],
       },
     ),
   );
-  const vsix = fs.readdirSync(out).filter((f) => f === `${manifest.publisher}.${manifest.id}-${manifest.version}.vsix`);
-  for (const f of vsix) {
-    console.log(`build: ${path.relative(root, path.join(out, f))} ${Math.round(fs.statSync(path.join(out, f)).size / 1024)} KB`);
-    console.log(`build: publisher ${manifest.publisher}, extension ${manifest.id}, task ${task.name}@${task.version.Major} (id ${task.id})`);
-  }
+  const shown = path.relative(root, vsix).startsWith('..') ? vsix : path.relative(root, vsix);
+  console.log(`build: ${shown} ${Math.round(fs.statSync(vsix).size / 1024)} KB`);
+  console.log(`build: publisher ${manifest.publisher}, extension ${manifest.id}, task ${task.name}@${task.version.Major} (id ${task.id})`);
 }
 
 /**

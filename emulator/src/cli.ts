@@ -1,15 +1,18 @@
 // node build/emulator/src/cli.js [--port N] [--latency-ms N] [--host H]
 // Starts the emulator with a demo tenant, app, user and organization, prints what a client needs (KEY=value lines
 // on stdout) and how to try each sign-in flow and the task by hand (on stderr), and runs until SIGINT or SIGTERM.
-// node build/emulator/src/cli.js approve|decline <user code> [--url EMULATOR_URL]
+// node build/emulator/src/cli.js approve|decline <user code> [--url EMULATOR_URL] [--ca EMULATOR_CA_FILE]
 // Approves (or declines) a device code on a running emulator, as its /devicelogin page does.
+import * as fs from 'fs';
 import * as https from 'https';
 import * as path from 'path';
+import * as tls from 'tls';
 import { startEmulator, type DemoSeed, type Emulator } from './index';
 
 const USAGE =
   'Usage: node build/emulator/src/cli.js [--port N] [--latency-ms N] [--host H]\n' +
-  '       node build/emulator/src/cli.js approve|decline <user code> [--url EMULATOR_URL]   (default: $EMULATOR_URL)\n';
+  '       node build/emulator/src/cli.js approve|decline <user code> [--url EMULATOR_URL] [--ca EMULATOR_CA_FILE]\n' +
+  '         (defaults: $EMULATOR_URL; the CA from $NODE_EXTRA_CA_CERTS)\n';
 
 interface CliOptions {
   port: number;
@@ -108,7 +111,7 @@ Ctrl+C stops it. To try it by hand, in another terminal in ${root}:
    ${signIn} --device-code
    It shows a code and the page ${emulator.url}/devicelogin: open the page, enter the code and select Approve
    (your browser warns about the certificate: continue, or trust ${emulator.caCertPath} in it).
-   Or approve from another terminal: node build/emulator/src/cli.js approve <CODE> --url ${emulator.url}
+   Or approve from another terminal: node build/emulator/src/cli.js approve <CODE> --url ${emulator.url} --ca ${emulator.caCertPath}
 
 3. Browser sign-in: the same without --device-code. The emulator signs the demo user in at once and sends your
    browser back to the command (after the certificate warning, as above):
@@ -127,10 +130,12 @@ Ctrl+C stops it. To try it by hand, in another terminal in ${root}:
 /** `approve|decline <user code>`: posts the /devicelogin form of a running emulator. */
 async function answerDeviceCode(action: 'approve' | 'decline', argv: string[]): Promise<void> {
   let url = process.env.EMULATOR_URL;
+  let caFile: string | undefined;
   let code: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--url') url = argv[++i];
     else if (argv[i].startsWith('--url=')) url = argv[i].slice('--url='.length);
+    else if (argv[i] === '--ca') caFile = argv[++i];
     else if (code === undefined && !argv[i].startsWith('-')) code = argv[i];
     else throw new Error(`Unknown argument ${argv[i]}\n${USAGE}`);
   }
@@ -140,7 +145,12 @@ async function answerDeviceCode(action: 'approve' | 'decline', argv: string[]): 
   const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
     const req = https.request(
       new URL('/devicelogin', url),
-      { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) } },
+      {
+        method: 'POST',
+        // Without --ca, Node trusts what NODE_EXTRA_CA_CERTS names.
+        ...(caFile ? { ca: [...tls.rootCertificates, fs.readFileSync(caFile, 'utf8')] } : {}),
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) },
+      },
       (res) => {
         let t = '';
         res.setEncoding('utf8').on('data', (d: string) => (t += d));

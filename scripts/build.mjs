@@ -134,7 +134,10 @@ async function bundleCli() {
     logLevel: 'warning',
   });
   const messages = {
-    messages: { ...JSON.parse(fs.readFileSync(path.join(taskSrc, 'task.json'), 'utf8')).messages, ...JSON.parse(fs.readFileSync(path.join(cliDir, 'messages.json'), 'utf8')).messages },
+    messages: {
+      ...JSON.parse(fs.readFileSync(path.join(taskSrc, 'task.json'), 'utf8')).messages,
+      ...JSON.parse(fs.readFileSync(path.join(cliDir, 'messages.json'), 'utf8')).messages,
+    },
   };
   const text = JSON.stringify(messages, null, 2) + '\n';
   fs.writeFileSync(path.join(dist, 'messages.json'), text);

@@ -271,7 +271,11 @@ export function deviceLoginPage(state: State, req: EmuRequest): EmuResponse {
       return deviceLoginHtml(409, err instanceof Error ? err.message : String(err), userCode);
     }
     const user = grant.userId ? state.users.get(grant.userId) : undefined;
-    return deviceLoginHtml(200, `Approved: signed in as ${user?.upn ?? 'the demo user'} for code ${grant.userCode}. You can close this page and return to the terminal.`, '');
+    return deviceLoginHtml(
+      200,
+      `Approved: signed in as ${user?.upn ?? 'the demo user'} for code ${grant.userCode}. You can close this page and return to the terminal.`,
+      '',
+    );
   }
   return deviceLoginHtml(200, '', queryParam(req, 'user_code') ?? '');
 }
@@ -282,7 +286,7 @@ function deviceLoginHtml(status: number, message: string, userCode: string): Emu
     '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>Enter code</title>\n</head>\n<body>\n' +
       '<h1>Enter code</h1>\n' +
       (message ? `<p id="result">${escapeHtml(message)}</p>\n` : '') +
-      '<p>Enter the code that the sign-in command (or task) displays to sign in as the emulator\'s demo user.</p>\n' +
+      "<p>Enter the code that the sign-in command (or task) displays to sign in as the emulator's demo user.</p>\n" +
       '<form method="POST" action="/devicelogin">\n' +
       `<label>Code <input name="user_code" value="${escapeHtml(userCode)}" autocomplete="off" autofocus></label>\n` +
       '<button type="submit" name="action" value="approve">Approve</button>\n' +

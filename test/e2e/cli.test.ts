@@ -108,7 +108,10 @@ describe('end to end: the sign-in command', function () {
 
   it('an organization that cannot be reached fails before anyone signs in', async () => {
     w.emu.clearRequests();
-    const run = await cli([...args, '--device-code', '--variable-group', 'pat-rotation', '--organization', 'https://127.0.0.1:1/nowhere', '--project', 'P'], env);
+    const run = await cli(
+      [...args, '--device-code', '--variable-group', 'pat-rotation', '--organization', 'https://127.0.0.1:1/nowhere', '--project', 'P'],
+      env,
+    );
     assert.equal(run.code, 1, run.stderr);
     assert.equal(run.stdout, '');
     assert.match(run.stderr, /Cannot reach the organization https:\/\/127\.0\.0\.1:1\/nowhere \(checked before signing in\).*Check --organization/);

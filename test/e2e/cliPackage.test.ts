@@ -65,7 +65,11 @@ describe('end to end: the sign-in command as an npm package', function () {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pat-cli-package-'));
     // npm's cache in the temp folder: nothing from the developer's cache can stand in for a missing dependency.
     npmEnv = { npm_config_cache: path.join(dir, 'npm-cache'), npm_config_update_notifier: 'false' };
-    const out = execFileSync('npm', ['pack', '--json', '--pack-destination', dir], { cwd: path.join(repoRoot, 'cli'), encoding: 'utf8', env: { ...process.env, ...npmEnv } });
+    const out = execFileSync('npm', ['pack', '--json', '--pack-destination', dir], {
+      cwd: path.join(repoRoot, 'cli'),
+      encoding: 'utf8',
+      env: { ...process.env, ...npmEnv },
+    });
     const [result] = JSON.parse(out) as Array<{ name: string; filename: string; files: Array<{ path: string }> }>;
     packed = result;
     tarball = path.join(dir, result.filename);
@@ -88,7 +92,10 @@ describe('end to end: the sign-in command as an npm package', function () {
   it('installs into an empty folder offline, without dev dependencies', async () => {
     const install = await run('npm', ['install', '--omit=dev', '--no-audit', '--no-fund', '--offline', tarball], path.join(dir, 'empty'), npmEnv);
     assert.equal(install.code, 0, install.stderr);
-    assert.deepEqual(fs.readdirSync(path.join(dir, 'empty', 'node_modules')).filter((n) => !n.startsWith('.')), ['pat-lifecycle']);
+    assert.deepEqual(
+      fs.readdirSync(path.join(dir, 'empty', 'node_modules')).filter((n) => !n.startsWith('.')),
+      ['pat-lifecycle'],
+    );
   });
 
   it('npx pat-lifecycle login --help works from there', async () => {

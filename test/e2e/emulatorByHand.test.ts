@@ -189,9 +189,15 @@ describe('end to end: the emulator by hand (npm run emulator)', function () {
     assert.equal(run.code, 0, run.stderr);
     assert.equal(run.stdout, '');
     assert.match(run.stderr, /Stored the refresh token as secret variable PatLifecycle\.RefreshToken in variable group 'pat-rotation'/);
-    const group = await request(`${vars.ORG_URL}/${vars.PROJECT}/_apis/distributedtask/variablegroups/${vars.VARIABLE_GROUP_ID}?api-version=7.1`, ca, 'GET', undefined, {
-      authorization: `Bearer ${vars.JOB_TOKEN}`,
-    });
+    const group = await request(
+      `${vars.ORG_URL}/${vars.PROJECT}/_apis/distributedtask/variablegroups/${vars.VARIABLE_GROUP_ID}?api-version=7.1`,
+      ca,
+      'GET',
+      undefined,
+      {
+        authorization: `Bearer ${vars.JOB_TOKEN}`,
+      },
+    );
     assert.equal(group.status, 200, group.body);
     assert.deepEqual(JSON.parse(group.body).variables['PatLifecycle.RefreshToken'], { isSecret: true, value: null });
   });

@@ -386,7 +386,8 @@ describe('scripts/version.mjs (on a copy of the versioned files)', () => {
     assert.equal(run('--check').status, 0, 'the files agree afterwards');
   }
 
-  it('patch bumps the task Patch; the extension, package.json, package-lock.json and the CLI package follow', () => assertBump('patch', { Major, Minor, Patch: Patch + 1 }));
+  it('patch bumps the task Patch; the extension, package.json, package-lock.json and the CLI package follow', () =>
+    assertBump('patch', { Major, Minor, Patch: Patch + 1 }));
   it('minor bumps the task Minor and resets Patch', () => assertBump('minor', { Major, Minor: Minor + 1, Patch: 0 }));
   it('major is refused, explaining that a new PatLifecycleV2 task folder is needed, and changes nothing', () => {
     const before = FILES.map(read);

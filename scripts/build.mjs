@@ -4,6 +4,9 @@
 //   node scripts/build.mjs            tsc + bundle + stage (what the tests run)
 //   node scripts/build.mjs --package  ... then dist/*.vsix
 //   node scripts/build.mjs --package --dev   a private dev variant (own extension id, "(Dev)" name, own task id)
+//   node scripts/build.mjs --package --publisher <id>   the extension under your own Marketplace publisher (own task id)
+//   node scripts/build.mjs --package --out <dir>        write the .vsix into <dir> instead of dist/
+// Every build also bundles the sign-in command into cli/dist/ (the npm package `pat-lifecycle`, see cli/README.md).
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -12,9 +15,16 @@ import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const args = new Set(process.argv.slice(2));
+const { args, publisher, out } = (() => {
+  try {
+    return parseArgs(process.argv.slice(2));
+  } catch (err) {
+    console.error(`build: ${err.message}`);
+    process.exit(2);
+  }
+})();
 const dev = args.has('--dev');
-const stage = path.join(root, 'build', dev ? 'stage-dev' : 'stage');
+const stage = path.join(root, 'build', ['stage', dev ? 'dev' : '', publisher ? `publisher-${publisher}` : ''].filter(Boolean).join('-'));
 const taskName = 'PatLifecycleV1';
 const taskSrc = path.join(root, 'tasks', taskName);
 const taskOut = path.join(stage, 'tasks', taskName);
@@ -53,6 +63,13 @@ await (async () => {
 const manifest = JSON.parse(fs.readFileSync(path.join(root, 'vss-extension.json'), 'utf8'));
 const task = JSON.parse(fs.readFileSync(path.join(taskSrc, 'task.json'), 'utf8'));
 if (task.version.Major !== Number(manifest.version.split('.')[0])) throw new Error('task major version and extension version disagree: run npm run version');
+if (publisher && publisher !== manifest.publisher) {
+  // A task id is unique in an organization: two publishers' builds installed side by side must not share one. Each
+  // publisher gets an id of its own, derived from the real one and the publisher id, so it stays the same from build
+  // to build (agents and pipelines keep recognising the task across updates).
+  task.id = uuidFrom(`${task.id}-publisher-${publisher}`);
+  manifest.publisher = publisher;
+}
 if (dev) {
   task.id = uuidFrom(`${task.id}-dev`);
   task.name = `${task.name}Dev`;
@@ -76,20 +93,78 @@ for (const file of ['overview.md', 'LICENSE', 'CHANGELOG.md', 'images']) {
 }
 console.log(`build: staged ${path.relative(root, stage)}`);
 
+await bundleCli();
+
 if (args.has('--package')) {
-  const out = path.join(root, 'dist');
   fs.mkdirSync(out, { recursive: true });
+  const vsix = path.join(out, `${manifest.publisher}.${manifest.id}-${manifest.version}.vsix`);
   step('tfx extension create', () =>
     execFileSync(
       bin('tfx'),
-      ['extension', 'create', '--root', stage, '--manifest-globs', 'vss-extension.json', '--output-path', out, '--no-prompt', '--json'],
+      ['extension', 'create', '--root', stage, '--manifest-globs', 'vss-extension.json', '--output-path', vsix, '--no-prompt', '--json'],
       {
         stdio: ['ignore', 'pipe', 'inherit'],
       },
     ),
   );
-  const vsix = fs.readdirSync(out).filter((f) => f === `${manifest.publisher}.${manifest.id}-${manifest.version}.vsix`);
-  for (const f of vsix) console.log(`build: dist/${f} ${Math.round(fs.statSync(path.join(out, f)).size / 1024)} KB`);
+  const shown = path.relative(root, vsix).startsWith('..') ? vsix : path.relative(root, vsix);
+  console.log(`build: ${shown} ${Math.round(fs.statSync(vsix).size / 1024)} KB`);
+  console.log(`build: publisher ${manifest.publisher}, extension ${manifest.id}, task ${task.name}@${task.version.Major} (id ${task.id})`);
+}
+
+/**
+ * The sign-in command as its npm package (cli/): one bundle with every dependency inside, and its messages (the
+ * task's, with the CLI's own wording from cli/messages.json on top) next to it. The tsc output of the command
+ * (build/cli/src/) gets the same messages file, so both run alike.
+ */
+async function bundleCli() {
+  const t = Date.now();
+  const cliDir = path.join(root, 'cli');
+  const dist = path.join(cliDir, 'dist');
+  fs.rmSync(dist, { recursive: true, force: true });
+  await esbuild.build({
+    entryPoints: [path.join(cliDir, 'src', 'bin.ts')],
+    outfile: path.join(dist, 'pat-lifecycle.js'),
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    minify: true,
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
+  const messages = {
+    messages: {
+      ...JSON.parse(fs.readFileSync(path.join(taskSrc, 'task.json'), 'utf8')).messages,
+      ...JSON.parse(fs.readFileSync(path.join(cliDir, 'messages.json'), 'utf8')).messages,
+    },
+  };
+  const text = JSON.stringify(messages, null, 2) + '\n';
+  fs.writeFileSync(path.join(dist, 'messages.json'), text);
+  if (fs.existsSync(path.join(root, 'build', 'cli', 'src'))) fs.writeFileSync(path.join(root, 'build', 'cli', 'src', 'messages.json'), text);
+  const bytes = fs.statSync(path.join(dist, 'pat-lifecycle.js')).size;
+  console.log(`build: cli/dist/pat-lifecycle.js ${Math.round(bytes / 1024)} KB (${Date.now() - t} ms)`);
+}
+
+function parseArgs(argv) {
+  const flags = new Set();
+  let publisherId;
+  let outDir = path.join(root, 'dist');
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--publisher' || arg === '--out') {
+      const value = argv[++i];
+      if (!value || value.startsWith('--')) throw new Error(`${arg} needs a value`);
+      if (arg === '--out') outDir = path.resolve(value);
+      else publisherId = value;
+    } else if (['--dev', '--package', '--no-tsc'].includes(arg)) flags.add(arg);
+    else throw new Error(`unknown option ${arg}: use --package, --dev, --publisher <id>, --out <dir>, --no-tsc`);
+  }
+  // Marketplace publisher ids: letters, digits, hyphens and underscores, starting with a letter or digit.
+  if (publisherId !== undefined && !/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(publisherId)) {
+    throw new Error(`--publisher '${publisherId}' is not a Marketplace publisher id (letters, digits, '-' and '_')`);
+  }
+  return { args: flags, publisher: publisherId, out: outDir };
 }
 
 /** A stable GUID derived from a string (the dev task keeps its id across builds). */

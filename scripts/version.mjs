@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Bumps the one version of the project. The task's version in task.json is the source of truth (it is what makes
 // agents download a new task); the extension (vss-extension.json) and package.json (and package-lock.json) follow it
-// as `${Major}.${Minor}.${Patch}`.
+// as `${Major}.${Minor}.${Patch}`; so does the sign-in command's npm package (cli/package.json).
 //   npm run version -- patch    task Patch + 1
 //   npm run version -- minor    task Minor + 1, Patch 0
 //   npm run version -- major    refused: a new major version of a task needs a new task folder (PatLifecycleV2)
@@ -15,7 +15,7 @@ import { isDeepStrictEqual } from 'node:util';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const TASK_JSON = 'tasks/PatLifecycleV1/task.json';
 /** The files that carry the extension's version as a top-level `"version": "x.y.z"` string. */
-const FOLLOWERS = ['vss-extension.json', 'package.json'];
+const FOLLOWERS = ['vss-extension.json', 'package.json', 'cli/package.json'];
 /** npm keeps the root package's version here too; it is updated when present. */
 const LOCK = 'package-lock.json';
 const USAGE = 'usage: npm run version -- patch|minor|major|--check';

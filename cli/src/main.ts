@@ -1,7 +1,8 @@
 /**
  * `pat-lifecycle login`: signs a user in once (browser or device code) and produces the Microsoft Entra refresh
  * token that PatLifecycle@1 needs: on stdout, alone, so it can be piped; or stored straight into a variable group
- * as a secret. Messages go to stderr. It shares the task's HTTP layer, MSAL setup and error messages.
+ * as a secret. Messages go to stderr. It shares the task's HTTP layer and MSAL setup; its messages are the task's,
+ * reworded where they would speak of task inputs (cli/messages.json, merged into messages.json by the build).
  */
 import { spawn } from 'node:child_process';
 import * as http from 'node:http';
@@ -11,7 +12,7 @@ import { ConfidentialClientApplication, CryptoProvider, PublicClientApplication,
 import * as tl from 'azure-pipelines-task-lib/task';
 import { authorityEndpoints } from '../../tasks/PatLifecycleV1/src/authority';
 import { MsalNetwork, describeEntraError, detailed } from '../../tasks/PatLifecycleV1/src/entra';
-import { ApiError, TaskError } from '../../tasks/PatLifecycleV1/src/errors';
+import { TaskError } from '../../tasks/PatLifecycleV1/src/errors';
 import { HttpLayer } from '../../tasks/PatLifecycleV1/src/http';
 import { DEFAULTS } from '../../tasks/PatLifecycleV1/src/params';
 import { VariableGroupsApi } from '../../tasks/PatLifecycleV1/src/variableGroupsApi';
@@ -27,6 +28,7 @@ Signs you in to Microsoft Entra and prints a refresh token for PatLifecycle@1 (s
   --authority-host <url>       Default https://login.microsoftonline.com
   --scope <scope>              Default ${DEFAULTS.entraScope}
   --variable-group <id|name>   Store the token as a secret in this variable group instead of printing it
+                               (if storing fails, the token is printed after all: exit code 3)
   --organization <name|url>    ... of this organization (name, or collection URL)
   --project <name>             ... and project
   --variable <name>            ... as this variable (default ${DEFAULTS.refreshTokenVariable})
@@ -35,10 +37,12 @@ Signs you in to Microsoft Entra and prints a refresh token for PatLifecycle@1 (s
 The app registration needs delegated Azure DevOps permissions (API permissions > Azure DevOps), with admin
 consent: vso.pats for list and get only, vso.pats_manage for create, update, revoke and rotate. With
 --variable-group it also needs vso.variablegroups_manage, and you need the Administrator role on the group.
+
+Exit codes: 0 done, 1 failed (no token), 2 wrong arguments, 3 signed in but not stored: the token is on stdout.
 `;
 
-/** The delegated permission a user's token needs to update a variable group (Variablegroups_Update, distributedTask 7.1). */
-const VARIABLE_GROUP_SCOPE = 'vso.variablegroups_manage';
+/** Signed in, but the token could not be stored in the variable group: it was printed instead. */
+export const EXIT_NOT_STORED = 3;
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -56,7 +60,8 @@ interface LoginOptions {
 const say = (message: string): void => void process.stderr.write(`${message}\n`);
 
 export async function main(argv: string[]): Promise<number> {
-  tl.setResourcePath(path.resolve(__dirname, '..', '..', '..', 'tasks', 'PatLifecycleV1', 'task.json'));
+  // The build writes messages.json next to this file, in the package (cli/dist/) as in the clone (build/cli/src/).
+  tl.setResourcePath(path.join(__dirname, 'messages.json'));
   let options: LoginOptions;
   try {
     const parsed = parseOptions(argv);
@@ -78,25 +83,71 @@ export async function main(argv: string[]): Promise<number> {
     debug: options.verbose ? say : () => {},
   });
   try {
+    // Nothing can read the group before the sign-in (there is no credential yet), but the organization can be
+    // reached: a wrong host or an untrusted certificate fails here, before anyone signs in.
+    if (options.store) await probeOrganization(options.store, options.verbose);
     const network = new MsalNetwork(layer, () => {});
     const result = await signIn(options, network);
     const refreshToken = network.refreshToken;
     if (!refreshToken) throw new TaskError('Microsoft Entra returned no refresh token: make sure the app registration allows offline_access.');
     say(`Signed in as ${result.account?.username ?? 'the user'}.`);
-    if (options.store) {
-      const api = new VariableGroupsApi(layer, options.store.collectionUrl, options.store.project, result.accessToken);
-      const group = await api.find(options.store.group);
-      await api.setVariables(group, { [options.store.variable]: { value: refreshToken, isSecret: true } });
-      say(`Stored the refresh token as secret variable ${options.store.variable} in variable group '${group.name}'.`);
-    } else {
+    if (!options.store) {
       process.stdout.write(`${refreshToken}\n`);
+      return 0;
     }
-    return 0;
+    return await store(layer, options.store, result.accessToken, refreshToken);
   } catch (err) {
     say(`pat-lifecycle: ${explain(err, options)}`);
     return 1;
   } finally {
     layer.dispose();
+  }
+}
+
+/**
+ * Reads the group, then writes the token into it, both with the fresh sign-in. A refresh token is never thrown away:
+ * if either step fails, it goes to stdout after all, with how to store it by hand.
+ */
+async function store(layer: HttpLayer, target: NonNullable<LoginOptions['store']>, accessToken: string, refreshToken: string): Promise<number> {
+  const api = new VariableGroupsApi(layer, target.collectionUrl, target.project, accessToken);
+  try {
+    const group = await api.find(target.group);
+    await api.setVariables(group, { [target.variable]: { value: refreshToken, isSecret: true } });
+    say(`Stored the refresh token as secret variable ${target.variable} in variable group '${group.name}'.`);
+    return 0;
+  } catch (err) {
+    say(`pat-lifecycle: ${explain(err)}`);
+    say(
+      `The refresh token was not stored, so it is printed on standard output instead. Store it by hand: in ${target.collectionUrl}, ` +
+        `project ${target.project}, open Pipelines > Library > '${target.group}', add a variable named ${target.variable}, paste the token as its ` +
+        'value, select the lock icon to make it secret, and save. Or fix the cause above and run pat-lifecycle login again.',
+    );
+    process.stdout.write(`${refreshToken}\n`);
+    return EXIT_NOT_STORED;
+  }
+}
+
+/**
+ * An anonymous request (no credential: there is none yet) to the group's project. Any HTTP answer will do: only an
+ * organization that cannot be reached (wrong host, untrusted certificate) fails, and it fails at once.
+ */
+async function probeOrganization(target: NonNullable<LoginOptions['store']>, verbose: boolean): Promise<void> {
+  const url = `${target.collectionUrl.replace(/\/+$/, '')}/${encodeURIComponent(target.project)}/_apis/distributedtask/variablegroups?api-version=7.1`;
+  const probe = new HttpLayer({
+    timeoutMs: 15_000,
+    userAgent: 'pat-lifecycle-cli',
+    maxSockets: 1,
+    trustedOrigins: [],
+    retry: { maxAttempts: 2, baseDelayMs: 500 },
+    debug: verbose ? say : () => {},
+  });
+  try {
+    await probe.send({ method: 'GET', url, retry: 'idempotent' });
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    throw new TaskError(`Cannot reach the organization ${target.collectionUrl} (checked before signing in): ${why} Check --organization.`);
+  } finally {
+    probe.dispose();
   }
 }
 
@@ -249,22 +300,11 @@ function openBrowser(url: string): Promise<void> {
   });
 }
 
-function explain(err: unknown, options: LoginOptions): string {
-  if (err instanceof ApiError && err.status === 401 && options.store) {
-    return (
-      `Azure DevOps did not accept your sign-in for variable group '${options.store.group}' (HTTP 401). Add the delegated Azure DevOps ` +
-      `permission ${VARIABLE_GROUP_SCOPE} to the app registration (vso.variablegroups_write only reads and creates groups), grant admin ` +
-      `consent, and sign in again. Also check that you are a member of the organization.`
-    );
-  }
-  if (err instanceof ApiError && err.status === 403 && options.store) {
-    return (
-      `You may not change variable group '${options.store.group}' (HTTP 403): ask a project administrator for the Administrator role on it ` +
-      `(Pipelines > Library > the group > Security). The app registration also needs the delegated permission ${VARIABLE_GROUP_SCOPE}.`
-    );
-  }
+function explain(err: unknown, options?: LoginOptions): string {
+  // Variable group and transport errors already speak of the command's flags (cli/messages.json); Entra's are classified here.
+  if (!options) return err instanceof Error ? err.message : String(err);
   const described = err instanceof TaskError ? err : describeEntraError(err, { tenantId: options.tenant, clientId: options.clientId });
-  const text = described.message.replace(/ \(pat-lifecycle login\)/g, '');
+  const text = described.message;
   const code = (described as { code?: string }).code ?? '';
   if (['65001', '65004'].includes(code) || /consent/i.test(text)) {
     return `${text}\nAn administrator can grant consent at: ${options.authorityHost}/${options.tenant}/adminconsent?client_id=${options.clientId}`;

@@ -1,5 +1,5 @@
 // Microsoft Entra endpoints other than the token grants: routing, device code, authorize, discovery.
-import { EmuRequest, EmuResponse, htmlResponse, jsonResponse, parseForm, queryParam } from './http';
+import { EmuRequest, EmuResponse, escapeHtml, htmlResponse, jsonResponse, parseForm, queryParam } from './http';
 import { appNotFound, checkScopes, oauthError, oauthErrorBody } from './entraErrors';
 import { handleToken, resolveTenant, tenantNotFound } from './entraToken';
 import { newUserCode, randomBase64url } from './random';
@@ -242,9 +242,55 @@ function handleAuthorize(state: State, req: EmuRequest, tenantSegment: string): 
   return answer({ code, state: st, session_state: randomBase64url(16) });
 }
 
-export function deviceLoginPage(): EmuResponse {
+/**
+ * GET/POST /devicelogin, the device code flow's verification_uri: not Entra's page, a stand-in for trying the flow
+ * by hand. GET shows a form (user code, Approve, Decline; `?user_code=` fills it in); POST `user_code` and
+ * `action=approve|decline` approves the code as the tenant's interactive user, or declines it.
+ */
+export function deviceLoginPage(state: State, req: EmuRequest): EmuResponse {
+  if (req.method === 'POST') {
+    const form = parseForm(req.bodyText);
+    const userCode = (form.user_code ?? '').trim();
+    const decline = form.action === 'decline';
+    let grant;
+    try {
+      grant = findDeviceCode(state, userCode);
+    } catch {
+      return deviceLoginHtml(404, `No sign-in is waiting for the code '${userCode}'. Check the code your terminal shows.`, userCode);
+    }
+    if (grant.status !== 'pending' || grant.expiresAtMs <= state.clock.nowMs()) {
+      return deviceLoginHtml(409, `The code '${grant.userCode}' is no longer waiting (${grant.status === 'pending' ? 'expired' : grant.status}).`, '');
+    }
+    if (decline) {
+      declineDeviceCode(state, userCode);
+      return deviceLoginHtml(200, `Declined the sign-in for code ${grant.userCode}. The terminal reports that it was declined.`, '');
+    }
+    try {
+      approveDeviceCode(state, userCode);
+    } catch (err) {
+      return deviceLoginHtml(409, err instanceof Error ? err.message : String(err), userCode);
+    }
+    const user = grant.userId ? state.users.get(grant.userId) : undefined;
+    return deviceLoginHtml(
+      200,
+      `Approved: signed in as ${user?.upn ?? 'the demo user'} for code ${grant.userCode}. You can close this page and return to the terminal.`,
+      '',
+    );
+  }
+  return deviceLoginHtml(200, '', queryParam(req, 'user_code') ?? '');
+}
+
+function deviceLoginHtml(status: number, message: string, userCode: string): EmuResponse {
   return htmlResponse(
-    200,
-    '<!DOCTYPE html><html><head><title>Enter code</title></head><body><p>Emulator: approve device codes with emulator.approveDeviceCode(userCode).</p></body></html>\n',
+    status,
+    '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>Enter code</title>\n</head>\n<body>\n' +
+      '<h1>Enter code</h1>\n' +
+      (message ? `<p id="result">${escapeHtml(message)}</p>\n` : '') +
+      "<p>Enter the code that the sign-in command (or task) displays to sign in as the emulator's demo user.</p>\n" +
+      '<form method="POST" action="/devicelogin">\n' +
+      `<label>Code <input name="user_code" value="${escapeHtml(userCode)}" autocomplete="off" autofocus></label>\n` +
+      '<button type="submit" name="action" value="approve">Approve</button>\n' +
+      '<button type="submit" name="action" value="decline">Decline</button>\n' +
+      '</form>\n<!-- pat-lifecycle emulator: device code page -->\n</body>\n</html>\n',
   );
 }

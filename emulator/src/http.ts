@@ -73,7 +73,7 @@ export function typedError(status: number, typeKey: string, message: string, opt
   );
 }
 
-function escapeHtml(s: string): string {
+export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 

@@ -11,7 +11,7 @@ import { globalRetired, patStatus, PatInternal, toPatRecord, visibleIn } from '.
 import { newGuid, newPatSecrets } from './random';
 import { RateLimiter } from './rateLimit';
 import { EmulatorServer } from './server';
-import { defaultPolicy, State } from './state';
+import { DEFAULT_APP_SCOPES, defaultPolicy, State } from './state';
 import { issueUserAccessToken } from './tokens';
 import { toGroupRecord } from './variableGroupStore';
 import { isConfidential, toEndpointRecord } from './serviceEndpointStore';
@@ -432,10 +432,13 @@ export class Emulator {
     this.gates.clear();
   }
 
-  /** A tenant, a public app, a user, a refresh token, an organization bound to the tenant and a variable group. */
+  /**
+   * A tenant, a public app (allowed to manage PATs and variable groups, so `pat-lifecycle login --variable-group`
+   * works too), a user, a refresh token, an organization bound to the tenant and a variable group.
+   */
   seedDemo(): DemoSeed {
     const tenantId = this.addTenant().id;
-    const clientId = this.addApp({ tenantId, displayName: 'PAT lifecycle demo app' }).clientId;
+    const clientId = this.addApp({ tenantId, displayName: 'PAT lifecycle demo app', scopes: `${DEFAULT_APP_SCOPES} vso.variablegroups_manage` }).clientId;
     const userId = this.addUser({ tenantId, name: 'Demo User', upn: 'demo.user@contoso.example' }).id;
     const refreshToken = this.issueRefreshToken({ tenantId, clientId, userId });
     const org = 'demo-org';

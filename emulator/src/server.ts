@@ -273,7 +273,7 @@ export class EmulatorServer {
 
 function other(state: State, req: EmuRequest): EmuResponse {
   const lower = req.path.toLowerCase();
-  if (lower === '/devicelogin') return deviceLoginPage();
+  if (lower === '/devicelogin') return deviceLoginPage(state, req);
   if (lower === '/_signin') return htmlResponse(200, signInPage(state.baseUrl));
   if (lower === '/' || lower === '/_emulator') {
     return jsonResponse(200, { emulator: 'pat-lifecycle', url: state.baseUrl, userAgent: header(req, 'user-agent') ?? null });

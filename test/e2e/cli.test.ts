@@ -1,6 +1,7 @@
 /**
- * The sign-in command (`pat-lifecycle login`) run as a user would, against the emulator: browser flow (with a
- * stand-in browser), device code flow, storing into a variable group, and its errors.
+ * The sign-in command (`pat-lifecycle login`, the bundle that the npm package ships and `npm run login` runs) run as
+ * a user would, against the emulator: browser flow (with a stand-in browser), device code flow, storing into a
+ * variable group, and its errors.
  */
 import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -14,7 +15,7 @@ interface CliRun {
   stderr: string;
 }
 
-const bin = path.join(repoRoot, 'build', 'cli', 'src', 'bin.js');
+const bin = path.join(repoRoot, 'cli', 'dist', 'pat-lifecycle.js');
 const fakeBrowser = path.join(repoRoot, 'build', 'test', 'support', 'fakeBrowser.js');
 
 function cli(args: string[], env: Record<string, string>, onStderr?: (text: string) => void): Promise<CliRun> {
@@ -80,15 +81,46 @@ describe('end to end: the sign-in command', function () {
     succeeded(await w.run({ operation: 'list', refreshToken: stored.variables['PatLifecycle.RefreshToken'].value }));
   });
 
-  it('storing into a group without a variable group permission: names vso.variablegroups_manage, prints no token', async () => {
+  it('storing into a group without a variable group permission: names vso.variablegroups_manage, prints the token to store by hand', async () => {
     const group = w.emu.addVariableGroup({ org: ORG, project: 'Platform', name: 'no-permission', variables: { Other: 'stay' } });
     w.emu.setAppOption(w.clientId, { scopes: 'vso.pats vso.pats_manage' });
     const run = await cli([...args, '--variable-group', 'no-permission', '--organization', `${w.emu.url}/${ORG}`, '--project', 'Platform'], env);
-    assert.equal(run.code, 1, run.stderr);
-    assert.equal(run.stdout, '');
+    assert.equal(run.code, 3, run.stderr);
     assert.match(run.stderr, /permission vso\.variablegroups_manage to the app registration/);
     assert.doesNotMatch(run.stderr, /user_impersonation/);
+    assert.match(run.stderr, /Store it by hand: .*Pipelines > Library > 'no-permission', add a variable named PatLifecycle\.RefreshToken/);
     assert.deepEqual(Object.keys(w.emu.getVariableGroup(ORG, 'Platform', group.id)!.variables), ['Other']);
+    // The refresh token is not thrown away: it is on stdout, alone, and it works.
+    const token = run.stdout.trim();
+    assert.equal(run.stdout, `${token}\n`);
+    assert.ok(!run.stderr.includes(token), 'the token is not on stderr');
+    succeeded(await w.run({ operation: 'list', refreshToken: token }));
+  });
+
+  it('a group that does not exist: speaks of --variable-group, prints the token', async () => {
+    w.emu.setAppOption(w.clientId, { scopes: 'vso.pats vso.pats_manage vso.variablegroups_manage' });
+    const run = await cli([...args, '--variable-group', 'no-such-group', '--organization', `${w.emu.url}/${ORG}`, '--project', 'Platform'], env);
+    assert.equal(run.code, 3, run.stderr);
+    assert.match(run.stderr, /Variable group 'no-such-group' was not found: check --variable-group/);
+    assert.doesNotMatch(run.stderr, /variableGroup\b|pipeline's project/);
+    assert.ok(run.stdout.trim().length > 40, 'the token is printed');
+  });
+
+  it('an organization that cannot be reached fails before anyone signs in', async () => {
+    w.emu.clearRequests();
+    const run = await cli(
+      [...args, '--device-code', '--variable-group', 'pat-rotation', '--organization', 'https://127.0.0.1:1/nowhere', '--project', 'P'],
+      env,
+    );
+    assert.equal(run.code, 1, run.stderr);
+    assert.equal(run.stdout, '');
+    assert.match(run.stderr, /Cannot reach the organization https:\/\/127\.0\.0\.1:1\/nowhere \(checked before signing in\).*Check --organization/);
+    assert.doesNotMatch(run.stderr, /enter the code/);
+    assert.deepEqual(
+      w.emu.requests.filter((r) => r.kind === 'devicecode' || r.kind === 'token'),
+      [],
+      'no sign-in was started',
+    );
   });
 
   it('--help names the delegated permissions the app registration needs', async () => {
@@ -133,13 +165,24 @@ describe('end to end: the sign-in command', function () {
     }
   });
 
-  it('a wrong tenant is named', async () => {
+  it('a wrong tenant is named, with the flag to fix (not the task input)', async () => {
     const run = await cli(
       ['login', '--tenant', '00000000-0000-0000-0000-000000000001', '--client-id', w.clientId, '--authority-host', w.emu.url, '--device-code'],
       env,
     );
     assert.notEqual(run.code, 0);
-    assert.match(run.stderr, /tenant/i);
+    assert.match(run.stderr, /does not know this tenant.*Check --tenant/);
+    assert.doesNotMatch(run.stderr, /tenantId/);
+  });
+
+  it('an unknown app: speaks of --client-id, not clientId', async () => {
+    const run = await cli(
+      ['login', '--tenant', w.tenantId, '--client-id', '00000000-0000-0000-0000-00000000c1d0', '--authority-host', w.emu.url, '--device-code'],
+      env,
+    );
+    assert.notEqual(run.code, 0);
+    assert.match(run.stderr, /Check --tenant and --client-id/);
+    assert.doesNotMatch(run.stderr, /\bclientId\b|\btenantId\b/);
   });
 
   it('bad arguments: usage on stderr, exit 2', async () => {

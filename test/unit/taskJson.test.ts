@@ -347,7 +347,7 @@ describe('vss-extension.json', () => {
 });
 
 describe('scripts/version.mjs (on a copy of the versioned files)', () => {
-  const FILES = ['scripts/version.mjs', `${TASK_FOLDER}/task.json`, 'vss-extension.json', 'package.json', 'package-lock.json'];
+  const FILES = ['scripts/version.mjs', `${TASK_FOLDER}/task.json`, 'vss-extension.json', 'package.json', 'package-lock.json', 'cli/package.json'];
   let dir: string;
   const run = (...args: string[]) => spawnSync(process.execPath, [path.join(dir, 'scripts', 'version.mjs'), ...args], { cwd: dir, encoding: 'utf8' });
   const read = (file: string) => fs.readFileSync(path.join(dir, file), 'utf8');
@@ -370,7 +370,7 @@ describe('scripts/version.mjs (on a copy of the versioned files)', () => {
     const version = `${expected.Major}.${expected.Minor}.${expected.Patch}`;
     assert.match(result.stdout, new RegExp(`-> ${version.replace(/\./g, '\\.')}`), 'it prints what it did');
     assert.deepEqual(readJsonText<TaskJson>(read(`${TASK_FOLDER}/task.json`)).version, expected);
-    for (const file of ['vss-extension.json', 'package.json', 'package-lock.json'])
+    for (const file of ['vss-extension.json', 'package.json', 'package-lock.json', 'cli/package.json'])
       assert.equal(readJsonText<{ version: string }>(read(file)).version, version, file);
     for (const [file, old] of before) {
       const now = read(file);
@@ -386,7 +386,8 @@ describe('scripts/version.mjs (on a copy of the versioned files)', () => {
     assert.equal(run('--check').status, 0, 'the files agree afterwards');
   }
 
-  it('patch bumps the task Patch; the extension, package.json and package-lock.json follow', () => assertBump('patch', { Major, Minor, Patch: Patch + 1 }));
+  it('patch bumps the task Patch; the extension, package.json, package-lock.json and the CLI package follow', () =>
+    assertBump('patch', { Major, Minor, Patch: Patch + 1 }));
   it('minor bumps the task Minor and resets Patch', () => assertBump('minor', { Major, Minor: Minor + 1, Patch: 0 }));
   it('major is refused, explaining that a new PatLifecycleV2 task folder is needed, and changes nothing', () => {
     const before = FILES.map(read);

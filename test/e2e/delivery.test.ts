@@ -5,7 +5,7 @@
  * delivery that succeeds in some targets and fails in others. The packaged task against the emulator.
  */
 import * as assert from 'node:assert/strict';
-import type { ServiceEndpointType } from '../../emulator/src';
+import { PROFILE_NAMES, type ServiceEndpointType } from '../../emulator/src';
 import type { AgentRun } from '../../scripts/lib/agentRunner';
 import { ORG, explain, failed, startWorld, succeeded, type World } from '../support/world';
 
@@ -51,7 +51,13 @@ describe('end to end: delivery to where the PAT is used', function () {
       },
     ];
 
-    it('each kind that holds a PAT gets the new one in its secret field; everything else is kept', async () => {
+    for (const profile of PROFILE_NAMES)
+      it(`${profile}: each kind that holds a PAT gets the new one in its secret field; everything else is kept`, async () => {
+        w.emu.useProfile(profile);
+        await everyKind();
+      });
+
+    async function everyKind(): Promise<void> {
       const previous = old();
       const endpoints = kinds.map((k) => {
         const name = `${k.type}-${k.scheme}-${++seq}`;
@@ -86,7 +92,7 @@ describe('end to end: delivery to where the PAT is used', function () {
       assert.equal(w.emu.checkPat(previous.token, ORG), 'revoked', 'the old PAT goes only after every connection holds the new one');
       assert.equal(w.emu.checkPat(fresh, ORG), 'active');
       assert.match(run.summaries[0], /service connection '.*' now holds the new PAT/);
-    });
+    }
 
     it('without the Administrator role: nothing holds the new PAT, so it is revoked; the old one stays; the message names the role', async () => {
       const previous = old();

@@ -49,7 +49,7 @@ describe('end to end: the packaged .vsix', function () {
   it('is small and holds only the task’s own files', () => {
     assert.ok(fs.statSync(vsix).size <= 400 * 1024, `${fs.statSync(vsix).size} bytes`);
     const taskFiles = fs.readdirSync(path.join(dir, 'unpacked', 'tasks', 'PatLifecycleV1')).sort();
-    assert.deepEqual(taskFiles, ['icon.png', 'index.js', 'lib.json', 'task.json']);
+    assert.deepEqual(taskFiles, ['icon.png', 'index.js', 'task.json']);
     const manifest = fs.readFileSync(path.join(dir, 'unpacked', 'extension.vsixmanifest'), 'utf8');
     assert.match(manifest, /Id="pat-lifecycle"/);
   });

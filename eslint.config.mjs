@@ -3,7 +3,7 @@ import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'build/', 'dist/', '**/*.mjs', '**/*.js'] },
+  { ignores: ['node_modules/', 'build/', 'dist/', '**/*.mjs', '**/*.cjs', '**/*.js'] },
   eslint.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -90,7 +90,7 @@ describe('end to end: signIn (first refresh token from the pipeline)', function 
     });
     succeeded(run);
     assert.equal(approval?.status, 200, approval?.body);
-    assert.match(approval!.body, /Approved: signed in as ada@contoso\.example/);
+    assert.match(approval?.body ?? '', /Approved: signed in as ada@contoso\.example/);
 
     const log = run.log.join('\n');
     const prompt = PROMPT.exec(log);
@@ -108,7 +108,7 @@ describe('end to end: signIn (first refresh token from the pipeline)', function 
     );
     assert.ok(!log.includes(token.value), 'the token never shows in the log');
     // The rest of the group as it was.
-    const { ['PatLifecycle.RefreshToken']: _, ...others } = stored.variables;
+    const others = Object.fromEntries(Object.entries(stored.variables).filter(([name]) => name !== 'PatLifecycle.RefreshToken'));
     assert.deepEqual(others, before.variables);
     assert.equal(stored.name, before.name);
 
@@ -123,7 +123,10 @@ describe('end to end: signIn (first refresh token from the pipeline)', function 
     assert.match(String((deviceCode.body as { scope?: string }).scope), /499b84ac-1321-427f-aa17-267ca6975798\/\.default/);
     assert.match(String((deviceCode.body as { scope?: string }).scope), /offline_access/);
 
-    assert.match(run.result?.message ?? '', /stored the refresh token as secret variable PatLifecycle\.RefreshToken in variable group 'first-sign-in'/);
+    assert.match(
+      run.result?.message ?? '',
+      /^Signed in as ada@contoso\.example, and stored the refresh token as secret variable PatLifecycle\.RefreshToken in variable group 'first-sign-in'/,
+    );
     assert.equal(run.summaryTitles[0], 'PAT lifecycle - signIn first-sign-in');
     assert.match(
       run.summaries[0],
@@ -171,7 +174,7 @@ describe('end to end: signIn (first refresh token from the pipeline)', function 
   it('nobody signs in before the code expires: says so, and stores nothing', async () => {
     w.emu.addVariableGroup({ org: ORG, project: PROJECT, name: 'expired-group', variables: {} });
     try {
-      const run = await runSignIn({ variableGroup: 'expired-group' }, async () => w.emu.advanceTime(901_000));
+      const run = await runSignIn({ variableGroup: 'expired-group' }, () => Promise.resolve(w.emu.advanceTime(901_000)));
       failed(run, /Nobody signed in with the code before it expired \(15 minutes\)\. Nothing was stored/);
     } finally {
       w.emu.setNow(null);

@@ -48,10 +48,16 @@ export async function firstSignIn(
   let minutes = 15;
   let result;
   try {
-    result = await deviceCodeSignIn(settings, new MsalNetwork(http, registerSecret), http, log.debug, (code) => {
-      minutes = Math.max(1, Math.round((code.expiresOn.getTime() - Date.now()) / 60_000));
-      log.info(tl.loc('SignInDeviceCode', neutralize(code.verificationUri), neutralize(code.userCode), code.expiresOn.toISOString(), minutes));
-    });
+    result = await deviceCodeSignIn(
+      settings,
+      new MsalNetwork(http, registerSecret),
+      http,
+      (m) => log.debug(m),
+      (code) => {
+        minutes = Math.max(1, Math.round((code.expiresOn.getTime() - Date.now()) / 60_000));
+        log.info(tl.loc('SignInDeviceCode', neutralize(code.verificationUri), neutralize(code.userCode), code.expiresOn.toISOString(), minutes));
+      },
+    );
   } catch (err) {
     throw describeDeviceCodeError(err, settings, { command: loginCommand(params, access, group.name), minutes });
   }
@@ -77,7 +83,9 @@ export async function firstSignIn(
   const at = (persistence.refreshTokenStoredAt ?? new Date()).toISOString();
   const next = tl.loc('SignInNext', group.name, variable, group.name);
   log.info(next);
-  return { message: tl.loc('SignInStored', variable, group.name, at), next };
+  // Whoever enters the code first signs in: the result names who it was.
+  const message = user ? tl.loc('SignInStored', user, variable, group.name, at) : tl.loc('SignInStoredNoName', variable, group.name, at);
+  return { message, next };
 }
 
 /** The group holds `name` as a secret (names compare without case, as the service does). */

@@ -8,10 +8,9 @@ import { spawn } from 'node:child_process';
 import * as http from 'node:http';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ConfidentialClientApplication, CryptoProvider, PublicClientApplication, type AuthenticationResult, type Configuration } from '@azure/msal-node';
+import { ConfidentialClientApplication, CryptoProvider, PublicClientApplication, type AuthenticationResult } from '@azure/msal-node';
 import * as tl from 'azure-pipelines-task-lib/task';
-import { authorityEndpoints } from '../../tasks/PatLifecycleV1/src/authority';
-import { MsalNetwork, describeEntraError, detailed } from '../../tasks/PatLifecycleV1/src/entra';
+import { MsalNetwork, describeEntraError, detailed, deviceCodeSignIn, msalConfiguration } from '../../tasks/PatLifecycleV1/src/entra';
 import { TaskError } from '../../tasks/PatLifecycleV1/src/errors';
 import { HttpLayer } from '../../tasks/PatLifecycleV1/src/http';
 import { DEFAULTS } from '../../tasks/PatLifecycleV1/src/params';
@@ -87,10 +86,10 @@ export async function main(argv: string[]): Promise<number> {
     // reached: a wrong host or an untrusted certificate fails here, before anyone signs in.
     if (options.store) await probeOrganization(options.store, options.verbose);
     const network = new MsalNetwork(layer, () => {});
-    const result = await signIn(options, network);
+    const result = await signIn(options, network, layer);
     const refreshToken = network.refreshToken;
     if (!refreshToken) throw new TaskError('Microsoft Entra returned no refresh token: make sure the app registration allows offline_access.');
-    say(`Signed in as ${result.account?.username ?? 'the user'}.`);
+    say(`Signed in as ${result.user ?? 'the user'}.`);
     if (!options.store) {
       process.stdout.write(`${refreshToken}\n`);
       return 0;
@@ -204,37 +203,32 @@ function parseOptions(argv: string[]): LoginOptions | 'help' {
   };
 }
 
-async function signIn(options: LoginOptions, network: MsalNetwork): Promise<AuthenticationResult> {
-  const endpoints = authorityEndpoints(options.authorityHost, options.tenant);
-  const config: Configuration = {
-    auth: {
-      clientId: options.clientId,
-      authority: endpoints.authority,
-      knownAuthorities: endpoints.knownAuthorities,
-      authorityMetadata: endpoints.authorityMetadata,
-      cloudDiscoveryMetadata: endpoints.cloudDiscoveryMetadata,
-      ...(options.clientSecret ? { clientSecret: options.clientSecret } : {}),
-    },
-    system: { networkClient: network, disableInternalRetries: true },
-  };
+async function signIn(options: LoginOptions, network: MsalNetwork, layer: HttpLayer): Promise<{ accessToken: string; user?: string }> {
+  const settings = { tenantId: options.tenant, clientId: options.clientId, authorityHost: options.authorityHost, scope: options.scope };
+  // The task's own device code sign-in (operation signIn) and this one are the same code.
+  if (options.deviceCode)
+    return deviceCodeSignIn(
+      settings,
+      network,
+      layer,
+      () => {},
+      (code) => say(code.message || `To sign in, open ${code.verificationUri} and enter the code ${code.userCode}.`),
+    );
+  const config = msalConfiguration(settings, network, layer, () => {}, options.clientSecret ? { clientSecret: options.clientSecret } : {});
   const scopes = [options.scope, 'offline_access'];
   try {
-    if (options.deviceCode) {
-      const result = await new PublicClientApplication(config).acquireTokenByDeviceCode({ scopes, deviceCodeCallback: (r) => r.message && say(r.message) });
-      if (!result) throw new TaskError('Sign-in did not complete.');
-      return result;
-    }
-    if (options.clientSecret) return await confidentialBrowserSignIn(new ConfidentialClientApplication(config), scopes);
-    const result = await withDeadline(
-      new PublicClientApplication(config).acquireTokenInteractive({
-        scopes,
-        openBrowser,
-        successTemplate: 'Signed in. You can close this window and return to the terminal.',
-        errorTemplate: 'Sign-in failed: {{error}}. Return to the terminal for details.',
-      }),
-    );
+    const result = options.clientSecret
+      ? await confidentialBrowserSignIn(new ConfidentialClientApplication(config), scopes)
+      : await withDeadline(
+          new PublicClientApplication(config).acquireTokenInteractive({
+            scopes,
+            openBrowser,
+            successTemplate: 'Signed in. You can close this window and return to the terminal.',
+            errorTemplate: 'Sign-in failed: {{error}}. Return to the terminal for details.',
+          }),
+        );
     if (!result) throw new TaskError('Sign-in did not complete.');
-    return result;
+    return { accessToken: result.accessToken, user: result.account?.username || undefined };
   } catch (err) {
     throw network.lastError ?? detailed(err, network);
   }

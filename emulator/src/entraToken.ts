@@ -292,7 +292,7 @@ function deviceCodeGrant(c: Call): EmuResponse {
     );
   }
   if (grant.expiresAtMs <= state.clock.nowMs()) {
-    return oauthError(state, req, 400, 'expired_token', 70020, 'The device code has expired. Start a new device code sign-in.');
+    return oauthError(state, req, 400, 'expired_token', 70019, 'The device code has expired. Start a new device code sign-in.');
   }
   if (grant.status === 'declined') {
     return oauthError(state, req, 400, 'authorization_declined', 65004, 'The user declined to sign in to the application.');

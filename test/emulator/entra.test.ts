@@ -183,7 +183,7 @@ describe('emulator: Entra endpoints', function () {
       await token({ grant_type: 'urn:ietf:params:oauth:grant-type:device_code', client_id: clientId, device_code: third.device_code }),
       400,
       'expired_token',
-      70020,
+      70019, // CodeExpired in Entra's error code reference
     );
     emu.setNow(null);
 

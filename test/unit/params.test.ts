@@ -107,3 +107,59 @@ describe(`parseParameters: ${BAD_INPUTS.length} wrong inputs, each with a messag
     assert.ok(found.every((m) => !m.includes(secret)));
   });
 });
+
+describe('parseParameters: signIn', () => {
+  const signIn = (inputs: Record<string, string | undefined>, variables: Record<string, string> = {}) =>
+    parseParameters(
+      (name) => inputs[name],
+      NOW,
+      (name) => variables[name],
+    );
+  const ids = { operation: 'signIn', tenantId: BASE_INPUTS.tenantId, clientId: BASE_INPUTS.clientId };
+
+  it('needs tenantId, clientId and variableGroup, and no refresh token', () => {
+    const p = signIn({ ...ids, variableGroup: 'pat-rotation' });
+    assert.equal(p.operation, 'signIn');
+    assert.equal(p.variableGroup, 'pat-rotation');
+    assert.equal(p.refreshTokenVariable, 'PatLifecycle.RefreshToken');
+    assert.equal(p.refreshToken, '');
+  });
+
+  it("ignores the refreshToken input's default, unexpanded while the group holds no token yet, and inputs about PATs", () => {
+    const p = signIn({
+      ...ids,
+      variableGroup: '12',
+      refreshToken: '$(PatLifecycle.RefreshToken)',
+      organization: '$(System.CollectionUri)',
+      displayName: 'feed-*',
+      lifetimeDays: '-1',
+      tokenVariable: 'FeedToken',
+      clientSecret: 'short',
+    });
+    assert.equal(p.refreshToken, '');
+    assert.equal(p.displayName, undefined);
+    assert.equal(p.tokenVariable, undefined);
+    assert.equal(p.clientSecret, undefined);
+  });
+
+  it('without variableGroup: says to set it, and nothing about other inputs', () => {
+    assert.throws(
+      () => signIn(ids),
+      (err: InputError) => {
+        assert.deepEqual(err.problems.length, 1, err.problems.join('\n'));
+        assert.match(err.problems[0], /signIn stores the refresh token in a variable group: set 'variableGroup'/);
+        return true;
+      },
+    );
+  });
+
+  it('still checks what it uses', () => {
+    assert.throws(
+      () => signIn({ ...ids, tenantId: 'contoso', variableGroup: 'g', refreshTokenVariable: 'bad name', authorityHost: 'http://login.example' }),
+      (err: InputError) => {
+        assert.equal(err.problems.length, 3, err.problems.join('\n'));
+        return true;
+      },
+    );
+  });
+});

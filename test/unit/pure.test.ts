@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tls from 'node:tls';
 import { authorityEndpoints } from '../../tasks/PatLifecycleV1/src/authority';
-import { describeEntraError } from '../../tasks/PatLifecycleV1/src/entra';
+import { describeDeviceCodeError, describeEntraError } from '../../tasks/PatLifecycleV1/src/entra';
 import { ApiError, SignInError, TransportError } from '../../tasks/PatLifecycleV1/src/errors';
 import { HttpLayer, retryAfterMs } from '../../tasks/PatLifecycleV1/src/http';
 import { parseAnswer, patTokenError } from '../../tasks/PatLifecycleV1/src/patsApi';
@@ -115,6 +115,24 @@ describe('parseAnswer', () => {
     const e = patTokenError({ patTokenError: 'invalidScope', patTokenErrorMessage: 'bad ##vso[task.complete result=Succeeded]' });
     assert.ok(!e.message.includes('##vso['));
   });
+});
+
+describe('describeDeviceCodeError', () => {
+  const server = (errorCode: string, errorNo: string, text: string) => ({ errorCode, errorNo, errorMessage: `AADSTS${errorNo}: ${text}\r\nTrace ID: abc` });
+  const fallback = { command: 'npx pat-lifecycle login --tenant t --client-id c', minutes: 15 };
+  it('a tenant that blocks device code (53003): says so, and gives the browser sign-in command to run instead', () => {
+    const m = describeDeviceCodeError(server('invalid_grant', '53003', 'Access has been blocked by Conditional Access policies.'), ids, fallback).message;
+    assert.match(m, /Conditional Access policy of tenant contoso\.onmicrosoft\.com does not allow the device code sign-in/);
+    assert.ok(m.includes(`from there: ${fallback.command}`), m);
+  });
+  it('declined, expired (Entra or MSAL), public client flows off', () => {
+    assert.match(describeDeviceCodeError(server('authorization_declined', '65004', 'declined'), ids, fallback).message, /declined/);
+    assert.match(describeDeviceCodeError(server('expired_token', '70019', 'expired'), ids, fallback).message, /before it expired \(15 minutes\)/);
+    assert.match(describeDeviceCodeError({ errorCode: 'device_code_expired', errorMessage: 'Device code is expired.' }, ids, fallback).message, /expired/);
+    assert.match(describeDeviceCodeError(server('invalid_client', '7000218', 'client_assertion'), ids, fallback).message, /Allow public client flows' to Yes/);
+  });
+  it('anything else as any sign-in error', () =>
+    assert.match(describeDeviceCodeError(server('invalid_grant', '65001', 'consent'), ids, fallback).message, /vso\.pats_manage.*admin consent/));
 });
 
 describe('describeEntraError', () => {

@@ -77,7 +77,8 @@ export class MsalNetwork implements INetworkModule {
     }
     if (body !== null && typeof body === 'object') {
       const fields = body as Record<string, unknown>;
-      for (const key of ['access_token', 'refresh_token', 'id_token']) {
+      // The device code too: whoever has it can redeem the person's sign-in until it expires.
+      for (const key of ['access_token', 'refresh_token', 'id_token', 'device_code']) {
         const value = fields[key];
         if (typeof value === 'string' && value !== '') this.registerSecret(value);
       }
@@ -147,7 +148,8 @@ export async function appToken(
   return result.accessToken;
 }
 
-function msalConfiguration(
+/** MSAL's configuration: the authority without discovery requests, our network client, no internal retries, no PII in logs. */
+export function msalConfiguration(
   settings: Pick<SignInSettings, 'tenantId' | 'clientId' | 'authorityHost'>,
   network: MsalNetwork,
   http: HttpLayer,
@@ -194,20 +196,96 @@ interface MsalErrorShape {
   message?: string;
 }
 
-/** Entra's error -> a message that says what to do. Classified by AADSTS number, not by MSAL's class. */
-export function describeEntraError(err: unknown, settings: Pick<SignInSettings, 'tenantId' | 'clientId'>): TaskError {
+/** Entra's error, in parts: OAuth error code, AADSTS number, and its description clipped to one safe line. */
+function entraDetails(err: unknown): { code: string; number: string; summary: string } {
   const e = (err ?? {}) as MsalErrorShape;
   const text = String(e.errorMessage ?? e.message ?? err);
   const number = String(e.errorNo ?? /AADSTS(\d+)/.exec(text)?.[1] ?? '');
   // MSAL formats server errors as "Error(s): n - Timestamp: t - Description: AADSTSn: text Trace ID: ...".
   const description = /Description: ([\s\S]*)/.exec(text)?.[1] ?? text;
   const summary = clip(neutralize(description.split(/\r?\n|Trace ID:| - Correlation ID:/)[0]).trim(), 240);
-  const code = e.errorCode ?? 'unknown';
+  return { code: e.errorCode ?? 'unknown', number, summary };
+}
+
+/** Entra's error -> a message that says what to do. Classified by AADSTS number, not by MSAL's class. */
+export function describeEntraError(err: unknown, settings: Pick<SignInSettings, 'tenantId' | 'clientId'>): TaskError {
+  const { code, number, summary } = entraDetails(err);
   const key =
     ENTRA_MESSAGES[number] ?? (code === 'invalid_grant' ? 'SignInRefreshTokenRejected' : code === 'invalid_client' ? 'SignInClientRejected' : undefined);
   if (code === 'temporarily_unavailable' || /^5\d\d$/.test(number)) return new TransportError(tl.loc('EntraUnavailable', summary), false);
   if (key) return new SignInError(tl.loc(key, settings.tenantId, settings.clientId, summary), number || code);
   return new SignInError(tl.loc('SignInFailed', code, summary), number || code);
+}
+
+/** What a person needs to complete a device code sign-in. */
+export interface DeviceCodePrompt {
+  userCode: string;
+  verificationUri: string;
+  /** When the code stops working: now plus the lifetime Entra gave it (expires_in). */
+  expiresOn: Date;
+  /** Entra's own sentence saying where to go and what to enter. */
+  message: string;
+}
+
+export interface DeviceCodeSignInResult {
+  accessToken: string;
+  /** The refresh token Entra returned (with offline_access); undefined when it sent none. */
+  refreshToken?: string;
+  user?: string;
+}
+
+/**
+ * Device code sign-in as a public client (no secret): Entra gives a code, `prompt` shows it, and MSAL polls the
+ * token endpoint until the person signs in or declines, or the code's lifetime (expires_in) is over. The scopes are
+ * `scope` and offline_access, so Entra returns a refresh token. Every token is registered as a secret as it arrives
+ * (MsalNetwork). Throws our own failure (network, TLS) or Entra's error as it came, for the caller to explain.
+ */
+export async function deviceCodeSignIn(
+  settings: Pick<SignInSettings, 'tenantId' | 'clientId' | 'authorityHost' | 'scope'>,
+  network: MsalNetwork,
+  http: HttpLayer,
+  debug: (message: string) => void,
+  prompt: (code: DeviceCodePrompt) => void,
+): Promise<DeviceCodeSignInResult> {
+  const app = new PublicClientApplication(msalConfiguration(settings, network, http, debug, {}));
+  let result;
+  try {
+    result = await app.acquireTokenByDeviceCode({
+      scopes: [settings.scope, 'offline_access'],
+      deviceCodeCallback: (r) =>
+        prompt({
+          userCode: r.userCode,
+          verificationUri: r.verificationUri,
+          expiresOn: new Date(Date.now() + r.expiresIn * 1000),
+          message: r.message,
+        }),
+    });
+  } catch (err) {
+    throw network.lastError ?? detailed(err, network);
+  }
+  if (!result?.accessToken) throw new SignInError(tl.loc('EntraNoAccessToken'), 'no_access_token');
+  return { accessToken: result.accessToken, refreshToken: network.refreshToken, user: result.account?.username || undefined };
+}
+
+/**
+ * A failed device code sign-in -> what to do: a tenant that blocks the flow, a code nobody used in time, a person
+ * who declined, an app without public client flows; otherwise as any sign-in error. Meanings from Microsoft's
+ * device code flow page (errors authorization_declined, expired_token) and error code reference (53003, 7000218).
+ */
+export function describeDeviceCodeError(
+  err: unknown,
+  settings: Pick<SignInSettings, 'tenantId' | 'clientId'>,
+  fallback: { command: string; minutes: number },
+): TaskError {
+  if (err instanceof TaskError) return err;
+  const { code, number, summary } = entraDetails(err);
+  if (number === '53003') return new SignInError(tl.loc('SignInDeviceCodeBlocked', settings.tenantId, settings.clientId, summary, fallback.command), number);
+  if (code === 'authorization_declined' || code === 'access_denied') return new SignInError(tl.loc('SignInDeviceCodeDeclined', summary), code);
+  // Entra's expired_token, or MSAL's own check of the code's lifetime (device_code_expired).
+  if (code === 'expired_token' || code === 'device_code_expired' || number === '70019')
+    return new SignInError(tl.loc('SignInDeviceCodeExpired', fallback.minutes), code);
+  if (number === '7000218') return new SignInError(tl.loc('SignInDeviceCodePublicClient', settings.clientId, settings.tenantId, summary), number);
+  return describeEntraError(err, settings);
 }
 
 /**

@@ -10,6 +10,7 @@ import { signIn } from './entra';
 import { TaskError } from './errors';
 import { HttpLayer, type ProxySettings } from './http';
 import { prepareCertificates } from './certificates';
+import { firstSignIn } from './firstSignIn';
 import { runOperation, type DeliveryTarget, type Logger } from './operations';
 import { SECRET_INPUTS, parseParameters, type TaskParameters } from './params';
 import { PatsApi } from './patsApi';
@@ -161,8 +162,10 @@ export async function run(): Promise<void> {
   try {
     tl.setResourcePath(path.join(__dirname, 'task.json'));
     const params = parseParameters(readInput, new Date(), (name) => tl.getVariable(name));
-    if (params.operation !== 'get')
-      summary = { title: summaryTitle(params.operation, params.displayName ?? params.authorizationId, tl.getVariable('Task.DisplayName')), notes: [] };
+    if (params.operation !== 'get') {
+      const target = params.operation === 'signIn' ? params.variableGroup : (params.displayName ?? params.authorizationId);
+      summary = { title: summaryTitle(params.operation, target, tl.getVariable('Task.DisplayName')), notes: [] };
+    }
     const access = groupAccess(params);
     const arm = params.keyVault ? readArmConnection(params.keyVault.serviceConnection, registerSecret) : undefined;
     if (
@@ -175,6 +178,17 @@ export async function run(): Promise<void> {
     http = httpLayer(params);
     const pool = new AdaptivePool(params.parallelRequests);
     http.events.onThrottle = () => pool.shrink();
+    if (params.operation === 'signIn') {
+      // groupAccess returned it: signIn always has a variable group.
+      const done = await firstSignIn(params, access as GroupAccess, http, log, registerSecret);
+      if (summary) {
+        summary.notes = [done.next];
+        uploadSummary(summary.title, summaryMarkdown(summary.title, { message: done.message, rows: [], issues: [] }, new Date(), summary.notes));
+        summary = undefined; // written
+      }
+      finish(tl.TaskResult.Succeeded, done.message);
+      return;
+    }
     const outputs = new TaskOutputs();
 
     const auth = await signIn(

@@ -89,6 +89,8 @@ export async function runOperation(ctx: Context): Promise<OperationResult> {
       return revoke(ctx);
     case 'rotate':
       return rotate(ctx);
+    case 'signIn': // no PAT to work on: main.ts runs it (firstSignIn.ts) before any refresh token is redeemed
+      throw new Error('signIn is not an operation on PATs');
   }
 }
 

@@ -131,7 +131,11 @@ export function failureMarkdown(title: string, message: string, extra: readonly 
  */
 export function summaryTitle(operation: string, target: string | undefined, stepName: string | undefined): string {
   const what = tl.loc('SummaryTitle', [operation, target].filter((x) => x).join(' '));
-  return stepName && !stepName.startsWith('PatLifecycle') && !/^rotate |^list |^get |^create |^update |^revoke /.test(stepName)
+  // Default step names: YAML's (the task's name), the classic editor's (instanceNameFormat, old and new).
+  return stepName &&
+    !stepName.startsWith('PatLifecycle') &&
+    !stepName.startsWith('PAT lifecycle') &&
+    !/^(rotate|list|get|create|update|revoke|signIn) /.test(stepName)
     ? `${what} (${stepName})`
     : what;
 }

@@ -5,7 +5,7 @@
 import * as tl from 'azure-pipelines-task-lib/task';
 import { InputError } from './errors';
 
-export const OPERATIONS = ['list', 'get', 'create', 'update', 'revoke', 'rotate'] as const;
+export const OPERATIONS = ['list', 'get', 'create', 'update', 'revoke', 'rotate', 'signIn'] as const;
 export type Operation = (typeof OPERATIONS)[number];
 export const DISPLAY_FILTERS = ['active', 'revoked', 'expired', 'all'] as const;
 export type DisplayFilter = (typeof DISPLAY_FILTERS)[number];
@@ -29,7 +29,7 @@ export const MAX_LIFETIME_DAYS = 365;
 
 export interface TaskParameters {
   readonly operation: Operation;
-  /** Organization name, e.g. `fabrikam`. */
+  /** Organization name, e.g. `fabrikam` (empty for signIn, which calls no PAT API). */
   readonly organization: string;
   readonly tenantId: string;
   readonly clientId: string;
@@ -82,6 +82,23 @@ export interface TaskParameters {
 /** Returns the raw input value, or undefined/empty when not set. */
 export type InputReader = (name: string) => string | undefined;
 
+/**
+ * The inputs `signIn` reads. It has no refresh token yet (that is what it gets) and touches no PAT: every other
+ * input is left unread, so none of their rules fires (e.g. the `$(PatLifecycle.RefreshToken)` default of
+ * refreshToken, unexpanded while the group holds no token yet).
+ */
+export const SIGN_IN_INPUTS: ReadonlySet<string> = new Set([
+  'operation',
+  'tenantId',
+  'clientId',
+  'variableGroup',
+  'refreshTokenVariable',
+  'authorityHost',
+  'entraScope',
+  'requestTimeoutSeconds',
+  'parallelRequests',
+]);
+
 /** Names of the inputs whose values are secrets. */
 export const SECRET_INPUTS: ReadonlySet<string> = new Set(['refreshToken', 'clientSecret']);
 
@@ -103,11 +120,14 @@ export function parseParameters(read: InputReader, now: Date, variable: InputRea
   const p = new Reader(read, problems);
 
   const operation = p.choice('operation', OPERATIONS, 'list');
-  const organization = p.organization(variable('System.CollectionUri'), (read('serviceUrl') ?? '').trim() !== '');
+  const signIn = operation === 'signIn';
+  if (signIn) p.only = SIGN_IN_INPUTS;
+  // signIn stores into the pipeline's own organization (System.CollectionUri) and calls no PAT API.
+  const organization = signIn ? undefined : p.organization(variable('System.CollectionUri'), (read('serviceUrl') ?? '').trim() !== '');
   const tenantId = p.required('tenantId', (v) => (GUID.test(v) || DOMAIN.test(v) || v === 'organizations' ? v : undefined), 'TenantIdInvalid');
   const clientId = p.required('clientId', (v) => (GUID.test(v) ? v.toLowerCase() : undefined), 'ClientIdInvalid');
   const clientSecret = p.secret('clientSecret', false);
-  const refreshToken = p.secret('refreshToken', true) ?? '';
+  const refreshToken = p.secret('refreshToken', !signIn) ?? '';
   const authorizationId = p.optional('authorizationId', (v) => (GUID.test(v) ? v.toLowerCase() : undefined), 'AuthorizationIdInvalid');
   const displayName = p.displayName(operation, authorizationId);
   const scope = p.scope(operation);
@@ -149,13 +169,14 @@ export function parseParameters(read: InputReader, now: Date, variable: InputRea
   if (tokenVariable && shared && !allowSharedGroup) problems.push(tl.loc('SharedGroupRefused', variableGroup));
   if (tokenVariable && shared && tokenVariable.toLowerCase() === refreshTokenVariable.toLowerCase())
     problems.push(tl.loc('TokenVariableSameAsRefresh', tokenVariable));
+  if (signIn && !variableGroup && !problems.some((m) => m.includes("'variableGroup'"))) problems.push(tl.loc('SignInNeedsVariableGroup'));
 
   if (problems.length > 0) throw new InputError(problems);
 
   const days = lifetimeDays ?? DEFAULTS.lifetimeDays;
   const params: TaskParameters = {
     operation,
-    organization: organization as string,
+    organization: organization ?? '',
     tenantId: tenantId as string,
     clientId: clientId as string,
     clientSecret,
@@ -193,6 +214,9 @@ export function parseParameters(read: InputReader, now: Date, variable: InputRea
 
 /** Reads one input at a time and records what is wrong with it. */
 class Reader {
+  /** When set, every other input reads as empty. */
+  only?: ReadonlySet<string>;
+
   constructor(
     private readonly read: InputReader,
     private readonly problems: string[],
@@ -200,6 +224,7 @@ class Reader {
 
   /** The trimmed value, or undefined when empty. An unexpanded `$(Variable)` is reported and treated as empty. */
   raw(name: string): string | undefined {
+    if (this.only && !this.only.has(name)) return undefined;
     const value = (this.read(name) ?? '').trim();
     if (value === '') return undefined;
     const macro = MACRO.exec(value);
@@ -308,7 +333,7 @@ class Reader {
     const selects = !(operation === 'create' || (operation === 'update' && authorizationId));
     if (value === undefined) {
       if (operation === 'create') this.problems.push(tl.loc('DisplayNameRequired'));
-      else if (selects && operation !== 'list' && !authorizationId) this.problems.push(tl.loc('SelectorRequired', operation));
+      else if (selects && operation !== 'list' && operation !== 'signIn' && !authorizationId) this.problems.push(tl.loc('SelectorRequired', operation));
       return undefined;
     }
     if (value.length > 256) this.problems.push(tl.loc('DisplayNameTooLong', value.length));

@@ -183,6 +183,15 @@ describe('end to end: delivery to where the PAT is used', function () {
     );
     assert.ok(!w.emu.requests.some((r) => r.kind === 'variablegroups' && r.method === 'PUT'), 'nothing was written');
 
+    // A service without connectionData (404) cannot check the PAT: a warning, and the rotation goes on.
+    w.emu.injectFault({ match: { kind: 'connectiondata' }, type: 'status', status: 404 });
+    const unavailable = await rotate({ tokenVariableGroup: group.name, tokenVariable: 'FeedToken' });
+    succeeded(unavailable);
+    assert.ok(
+      unavailable.warnings.some((m) => /could not be checked: serviceUrl has no _apis\/connectionData/.test(m)),
+      explain(unavailable),
+    );
+
     const unchecked = await rotate({ tokenVariableGroup: group.name, tokenVariable: 'FeedToken', verifyNewToken: 'false' });
     succeeded(unchecked);
     assert.ok(!w.emu.requests.some((r) => r.kind === 'connectiondata' && r.status === 200), 'verifyNewToken: false skips the check');

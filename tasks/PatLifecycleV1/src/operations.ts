@@ -48,8 +48,8 @@ export interface Context {
   pool: AdaptivePool;
   /** Where a new PAT is delivered before the outputs, in order; the first one's marker names the PAT in use. */
   targets?: readonly DeliveryTarget[];
-  /** Uses a new PAT once against Azure DevOps; throws when it is refused. */
-  verify?: (token: string) => Promise<void>;
+  /** Uses a new PAT once against Azure DevOps; throws when it is refused ('unavailable': the check could not be made). */
+  verify?: (token: string) => Promise<'accepted' | 'unavailable'>;
   /** PATs created by this run and not yet delivered: what a cancelled run revokes. */
   pending?: Set<string>;
   /** Where this run delivered a new PAT, one line a target (for the log and the summary). */
@@ -426,8 +426,8 @@ async function createAndDeliver(ctx: Context, request: PatCreateRequest, known: 
     out.secret(token);
     if (ctx.verify) {
       try {
-        await ctx.verify(token);
-        log.info(tl.loc('Verified', delivered.authorizationId));
+        if ((await ctx.verify(token)) === 'accepted') log.info(tl.loc('Verified', delivered.authorizationId));
+        else log.warn(tl.loc('VerifyUnavailable', delivered.authorizationId));
       } catch (err) {
         ctx.pending?.delete(delivered.authorizationId);
         const notRevoked = await revokeQuietly(ctx, delivered.authorizationId);

@@ -116,12 +116,14 @@ export class PatsApi implements PatsClient {
    * the organization may read. A refusal is asked again twice, a second apart (a new PAT may take a moment to be
    * known everywhere), then reported.
    */
-  async verify(token: string): Promise<void> {
+  async verify(token: string): Promise<'accepted' | 'unavailable'> {
     const url = `${this.serviceUrl}/_apis/connectionData`;
     const headers = { Authorization: `Basic ${Buffer.from(`:${token}`).toString('base64')}`, Accept: 'application/json' };
     for (let attempt = 1; ; attempt++) {
       const response = await this.http.send({ method: 'GET', url, headers, retry: 'idempotent' });
-      if (response.status === 200) return;
+      if (response.status === 200) return 'accepted';
+      // No such resource behind serviceUrl (a proxy or a stand-in service): nothing said about the PAT.
+      if (response.status === 404 || response.status === 405 || response.status === 501) return 'unavailable';
       if (attempt >= 3 || (response.status !== 401 && response.status !== 403)) throw new ApiError(tl.loc('VerifyStatus', response.status), response.status);
       await new Promise((resolve) => setTimeout(resolve, 1000 * attempt));
     }

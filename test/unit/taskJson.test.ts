@@ -415,10 +415,9 @@ describe('scripts/version.mjs (on a copy of the versioned files)', () => {
 // ----------------------------------------------------------------------------------- the task's source
 /** Facts about the task's source, parsed once. */
 const source = (() => {
-  const files = fs
-    .readdirSync(SRC_DIR)
+  const files = (fs.readdirSync(SRC_DIR, { recursive: true }) as string[])
     .filter((f) => f.endsWith('.ts'))
-    .map((f) => ts.createSourceFile(f, fs.readFileSync(path.join(SRC_DIR, f), 'utf8'), ts.ScriptTarget.ES2022, true));
+    .map((f) => ts.createSourceFile(path.basename(f), fs.readFileSync(path.join(SRC_DIR, f), 'utf8'), ts.ScriptTarget.ES2022, true));
   const calls = new Map(files.map((file) => [file, nodes(file).filter(ts.isCallExpression)]));
   const allCalls = [...calls.values()].flat();
   let messages: { uses: MessageUse[]; unresolved: string[] } | undefined;

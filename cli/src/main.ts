@@ -108,7 +108,7 @@ export async function main(argv: string[]): Promise<number> {
  * if either step fails, it goes to stdout after all, with how to store it by hand.
  */
 async function store(layer: HttpLayer, target: NonNullable<LoginOptions['store']>, accessToken: string, refreshToken: string): Promise<number> {
-  const api = new VariableGroupsApi(layer, target.collectionUrl, target.project, accessToken);
+  const api = new VariableGroupsApi(layer, target.collectionUrl, target.project, accessToken, undefined, 'user');
   try {
     const group = await api.find(target.group);
     await api.setVariables(group, { [target.variable]: { value: refreshToken, isSecret: true } });

@@ -90,6 +90,20 @@ describe('parseAnswer', () => {
     assert.throws(() => parseAnswer(answer(203, '<html><title>Sign In</title></html>', 'text/html')), /not accepted as a user's Entra token/);
   });
   it('a redirect to _signin is the same story', () => assert.throws(() => parseAnswer(answer(302, '', 'text/html')), /sign-in page/));
+  it("another API is named with the credential it was sent, without the PAT API's hints", () => {
+    const source = { service: 'The variable group API', credential: "the job's access token" };
+    const body = JSON.stringify({ message: 'VS402924: bad group' });
+    assert.throws(
+      () => parseAnswer(answer(400, body), false, source),
+      (e: ApiError) => e.message === "The variable group API answered HTTP 400 to a request made with the job's access token: VS402924: bad group",
+    );
+    assert.throws(
+      () => parseAnswer(answer(203, '<html></html>', 'text/html'), false, source),
+      (e: ApiError) =>
+        /The variable group API answered HTTP 203 with a sign-in page.*the job's access token was not accepted/.test(e.message) &&
+        !/entraScope|PAT API/.test(e.message),
+    );
+  });
   it('truncated JSON is a clear error, not a stack trace', () =>
     assert.throws(() => parseAnswer(answer(200, '{"patToken": {"displ')), /truncated or malformed/));
   it('a typed error body gives its message', () => {

@@ -199,32 +199,45 @@ export function isNotFound(err: unknown): boolean {
   return err.patTokenError === 'tokenNotFound' || err.patTokenError === 'authorizationNotFound' || (err.patTokenError === undefined && err.status === 404);
 }
 
-/** Any answer -> its JSON, or the ApiError that says what went wrong. */
-export function parseAnswer<T>(response: HttpResponse, emptyOk = false): T {
+/** Which Azure DevOps API answered, and with which credential: every message about an answer names both. */
+export interface AnswerSource {
+  /** E.g. "the variable group API". */
+  service: string;
+  /** E.g. "the job's access token". */
+  credential: string;
+}
+
+/**
+ * Any Azure DevOps answer -> its JSON, or the ApiError that says what went wrong. Without `source` the answer is
+ * the PAT API's, whose own messages carry the hints that only it needs (service principals, patTokenError,
+ * user tokens); any other API's failure is told with its name and the credential it was sent.
+ */
+export function parseAnswer<T>(response: HttpResponse, emptyOk = false, source?: AnswerSource): T {
   const { status, headers, body } = response;
   const type = headers['content-type'] ?? '';
   const html = /html/i.test(type) || /^\s*</.test(body);
   if (status === 203 || (status >= 300 && status < 400) || (html && status < 400)) {
-    throw new ApiError(tl.loc('ApiSignInPage', status), status);
+    throw new ApiError(source ? tl.loc('AdoSignInPage', source.service, status, source.credential) : tl.loc('ApiSignInPage', status), status);
   }
   let json: unknown;
   if (body.trim() !== '' && !html) {
     try {
       json = JSON.parse(body);
     } catch {
-      throw new ApiError(tl.loc('ApiBadJson', status), status);
+      throw new ApiError(source ? tl.loc('AdoBadJson', source.service, status) : tl.loc('ApiBadJson', status), status);
     }
   }
   if (status >= 200 && status < 300) {
     if (json === undefined) {
       if (emptyOk) return undefined as T;
-      throw new ApiError(tl.loc('ApiEmpty', status), status);
+      throw new ApiError(source ? tl.loc('AdoEmpty', source.service, status) : tl.loc('ApiEmpty', status), status);
     }
     return json as T;
   }
   const fields = (json ?? {}) as Record<string, unknown>;
-  if (typeof fields.patTokenError === 'string' && fields.patTokenError !== 'none') throw patTokenError(fields as unknown as PatTokenResult, status);
   const message = typeof fields.message === 'string' ? clip(neutralize(fields.message)) : html ? tl.loc('ApiHtmlBody') : '';
+  if (source) throw new ApiError(tl.loc('AdoFailed', source.service, status, source.credential, message || tl.loc('ApiNoMessage')), status);
+  if (typeof fields.patTokenError === 'string' && fields.patTokenError !== 'none') throw patTokenError(fields as unknown as PatTokenResult, status);
   if ((status === 401 || status === 403) && /service principal/i.test(message)) throw new ApiError(tl.loc('ApiServicePrincipal', message), status);
   if (status === 401) throw new ApiError(tl.loc('ApiUnauthorized', message), status);
   if (status === 403) throw new ApiError(tl.loc('ApiForbidden', message), status);

@@ -70,6 +70,6 @@ export class ServiceEndpointsApi {
     const response = await this.http.send({ method, url: full, headers, body: body === undefined ? undefined : JSON.stringify(body), retry: 'idempotent' });
     if (response.status === 401 || response.status === 403) throw new ApiError(tl.loc('ServiceConnectionForbidden', label, response.status), response.status);
     if (response.status === 404) throw new ApiError(tl.loc('ServiceConnectionNotFound', label), 404);
-    return parseAnswer<T>(response, emptyOk);
+    return parseAnswer<T>(response, emptyOk, { service: tl.loc('ServiceConnectionApiName'), credential: tl.loc('JobTokenCredential') });
   }
 }

@@ -43,6 +43,8 @@ export class VariableGroupsApi {
     private readonly accessToken: string,
     /** System.TeamProjectId, when known: names the project in the update when the read did not. */
     private readonly projectId?: string,
+    /** Whose token this is, for messages: the job's (the task) or the signed-in user's (the sign-in command). */
+    private readonly tokenOf: 'job' | 'user' = 'job',
   ) {
     const collection = collectionUrl.replace(/\/+$/, '');
     this.orgBase = `${collection}/_apis/distributedtask/variablegroups`;
@@ -101,6 +103,9 @@ export class VariableGroupsApi {
     if (response.status === 401) throw new ApiError(tl.loc('VariableGroupUnauthorized', groupLabel), 401);
     if (response.status === 403) throw new ApiError(tl.loc('VariableGroupForbidden', groupLabel), 403);
     if (response.status === 404) throw new ApiError(tl.loc('VariableGroupNotFound', groupLabel), 404);
-    return parseAnswer<T>(response);
+    return parseAnswer<T>(response, false, {
+      service: tl.loc('VariableGroupApiName'),
+      credential: tl.loc(this.tokenOf === 'job' ? 'JobTokenCredential' : 'UserTokenCredential'),
+    });
   }
 }

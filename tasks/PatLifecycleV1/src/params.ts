@@ -4,6 +4,9 @@
  */
 import * as tl from 'azure-pipelines-task-lib/task';
 import { InputError } from './errors';
+import { Inputs, type InputReader } from './inputs';
+
+export type { InputReader } from './inputs';
 
 export const OPERATIONS = ['list', 'get', 'create', 'update', 'revoke', 'rotate', 'signIn'] as const;
 export type Operation = (typeof OPERATIONS)[number];
@@ -79,9 +82,6 @@ export interface TaskParameters {
   readonly refreshTokenVariable: string;
 }
 
-/** Returns the raw input value, or undefined/empty when not set. */
-export type InputReader = (name: string) => string | undefined;
-
 /**
  * The inputs `signIn` reads. It has no refresh token yet (that is what it gets) and touches no PAT: every other
  * input is left unread, so none of their rules fires (e.g. the `$(PatLifecycle.RefreshToken)` default of
@@ -107,9 +107,7 @@ const DOMAIN = /^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,6
 const ORG_NAME = /^[a-z0-9](?:[a-z0-9-]{0,48}[a-z0-9])?$/i;
 const SCOPE_ITEM = /^(app_token|vso\.[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*)$/;
 const API_VERSION = /^(\d+)\.(\d+)-preview(\.\d+)?$/;
-const MACRO = /^\$\(([^)]+)\)$/;
 const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,127}$/;
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 
 /**
  * @param read the task's inputs
@@ -132,7 +130,7 @@ export function parseParameters(read: InputReader, now: Date, variable: InputRea
   const displayName = p.displayName(operation, authorizationId);
   const scope = p.scope(operation);
   const lifetimeDays = p.integer('lifetimeDays', 1, MAX_LIFETIME_DAYS);
-  const validToInput = p.date('validTo', now);
+  const validToInput = p.date('validTo', now, MAX_LIFETIME_DAYS);
   if (lifetimeDays !== undefined && validToInput) problems.push(tl.loc('LifetimeAndValidTo'));
   // Global PATs are retired: creating or regenerating one is refused since 2026-03-15, and every global PAT stops
   // working on 2026-12-01 (Azure DevOps release notes, sprint 270). The input stays for pipelines that set false.
@@ -145,7 +143,7 @@ export function parseParameters(read: InputReader, now: Date, variable: InputRea
   const revokeLimit = p.integer('revokeLimit', 1, 100_000);
   const apiVersion = p.apiVersion();
   const authorityHost = p.url('authorityHost', DEFAULTS.authorityHost, false);
-  const serviceUrl = p.url('serviceUrl', DEFAULTS.serviceUrlTemplate.replace('{organization}', encodeURIComponent(organization ?? 'organization')), true);
+  const serviceUrl = p.url('serviceUrl', DEFAULTS.serviceUrlTemplate.replace('{organization}', encodeURIComponent(organization ?? 'organization')), true, true);
   const entraScope = p.optional('entraScope', (v) => (/^\S+\/\S+$/.test(v) ? v : undefined), 'EntraScopeInvalid') ?? DEFAULTS.entraScope;
   const requestTimeoutSeconds = p.integer('requestTimeoutSeconds', 1, 600) ?? DEFAULTS.requestTimeoutSeconds;
   const parallelRequests = p.integer('parallelRequests', 1, 32) ?? DEFAULTS.parallelRequests;
@@ -169,7 +167,7 @@ export function parseParameters(read: InputReader, now: Date, variable: InputRea
   if (tokenVariable && shared && !allowSharedGroup) problems.push(tl.loc('SharedGroupRefused', variableGroup));
   if (tokenVariable && shared && tokenVariable.toLowerCase() === refreshTokenVariable.toLowerCase())
     problems.push(tl.loc('TokenVariableSameAsRefresh', tokenVariable));
-  if (signIn && !variableGroup && !problems.some((m) => m.includes("'variableGroup'"))) problems.push(tl.loc('SignInNeedsVariableGroup'));
+  if (signIn && !variableGroup && !p.reported.has('variableGroup')) problems.push(tl.loc('SignInNeedsVariableGroup'));
 
   if (problems.length > 0) throw new InputError(problems);
 
@@ -212,119 +210,17 @@ export function parseParameters(read: InputReader, now: Date, variable: InputRea
   return Object.freeze(params);
 }
 
-/** Reads one input at a time and records what is wrong with it. */
-class Reader {
-  /** When set, every other input reads as empty. */
-  only?: ReadonlySet<string>;
-
-  constructor(
-    private readonly read: InputReader,
-    private readonly problems: string[],
-  ) {}
-
-  /** The trimmed value, or undefined when empty. An unexpanded `$(Variable)` is reported and treated as empty. */
-  raw(name: string): string | undefined {
-    if (this.only && !this.only.has(name)) return undefined;
-    const value = (this.read(name) ?? '').trim();
-    if (value === '') return undefined;
-    const macro = MACRO.exec(value);
-    if (macro) {
-      this.problems.push(tl.loc('UnexpandedVariable', name, macro[1], macro[1]));
-      return undefined;
-    }
-    return value;
-  }
-
-  required<T>(name: string, parse: (v: string) => T | undefined, invalidKey: string): T | undefined {
-    const value = this.raw(name);
-    if (value === undefined) {
-      if (!this.problems.some((m) => m.includes(`'${name}'`))) this.problems.push(tl.loc('InputRequired', name));
-      return undefined;
-    }
-    return this.parsed(name, value, parse, invalidKey);
-  }
-
-  optional<T>(name: string, parse: (v: string) => T | undefined, invalidKey: string): T | undefined {
-    const value = this.raw(name);
-    return value === undefined ? undefined : this.parsed(name, value, parse, invalidKey);
-  }
-
-  private parsed<T>(name: string, value: string, parse: (v: string) => T | undefined, invalidKey: string): T | undefined {
-    const result = parse(value);
-    if (result === undefined) this.problems.push(tl.loc(invalidKey, name, value));
-    return result;
-  }
-
-  secret(name: string, required: boolean): string | undefined {
-    const value = this.raw(name);
-    if (value === undefined) {
-      if (required && !this.problems.some((m) => m.includes(`'${name}'`))) this.problems.push(tl.loc('SecretRequired', name));
-      return undefined;
-    }
-    // Never echo a secret back: say what is wrong with it, not what it is.
-    if (/\s/.test(value) || value.length < 16) {
-      this.problems.push(tl.loc('SecretMalformed', name));
-      return undefined;
-    }
-    return value;
-  }
-
-  choice<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
-    const value = this.raw(name);
-    if (value === undefined) return fallback;
-    const found = allowed.find((a) => a.toLowerCase() === value.toLowerCase());
-    if (!found) this.problems.push(tl.loc('ChoiceInvalid', name, value, allowed.join(', ')));
-    return found ?? fallback;
-  }
-
-  bool(name: string, fallback: boolean): boolean {
-    const value = this.raw(name);
-    if (value === undefined) return fallback;
-    if (/^true$/i.test(value)) return true;
-    if (/^false$/i.test(value)) return false;
-    this.problems.push(tl.loc('BoolInvalid', name, value));
-    return fallback;
-  }
-
-  integer(name: string, min: number, max: number): number | undefined {
-    const value = this.raw(name);
-    if (value === undefined) return undefined;
-    const n = /^[+-]?\d+$/.test(value) ? Number(value) : NaN;
-    if (!Number.isSafeInteger(n) || n < min || n > max) {
-      this.problems.push(tl.loc('IntegerInvalid', name, value, min, max));
-      return undefined;
-    }
-    return n;
-  }
-
-  date(name: string, now: Date): Date | undefined {
-    const value = this.raw(name);
-    if (value === undefined) return undefined;
-    const ms = ISO_DATE.test(value) ? Date.parse(value) : NaN;
-    if (Number.isNaN(ms)) {
-      this.problems.push(tl.loc('DateInvalid', name, value));
-      return undefined;
-    }
-    if (ms <= now.getTime()) {
-      this.problems.push(tl.loc('DateInPast', name, value));
-      return undefined;
-    }
-    if (ms > now.getTime() + MAX_LIFETIME_DAYS * 86_400_000) {
-      this.problems.push(tl.loc('DateTooFar', name, value, MAX_LIFETIME_DAYS));
-      return undefined;
-    }
-    return new Date(ms);
-  }
-
+/** The task's own rules on top of the generic reader: organization, selectors, scopes, Key Vault, api-version. */
+class Reader extends Inputs {
   /** With a custom serviceUrl (an emulator, a proxy), any https collection URL names the organization by its first segment. */
   organization(fallback: string | undefined, customService: boolean): string | undefined {
     const value = this.raw('organization') ?? fallback?.trim();
     if (!value) {
-      if (!this.problems.some((m) => m.includes("'organization'"))) this.problems.push(tl.loc('InputRequired', 'organization'));
+      if (!this.reported.has('organization')) this.report('organization', tl.loc('InputRequired', 'organization'));
       return undefined;
     }
     const name = organizationName(value) ?? (customService ? anyCollectionName(value) : undefined);
-    if (!name) this.problems.push(tl.loc('OrganizationInvalid', value));
+    if (!name) this.report('organization', tl.loc('OrganizationInvalid', value));
     return name;
   }
 
@@ -332,20 +228,20 @@ class Reader {
     const value = this.raw('displayName');
     const selects = !(operation === 'create' || (operation === 'update' && authorizationId));
     if (value === undefined) {
-      if (operation === 'create') this.problems.push(tl.loc('DisplayNameRequired'));
-      else if (selects && operation !== 'list' && operation !== 'signIn' && !authorizationId) this.problems.push(tl.loc('SelectorRequired', operation));
+      if (operation === 'create') this.report(undefined, tl.loc('DisplayNameRequired'));
+      else if (selects && operation !== 'list' && operation !== 'signIn' && !authorizationId) this.report(undefined, tl.loc('SelectorRequired', operation));
       return undefined;
     }
-    if (value.length > 256) this.problems.push(tl.loc('DisplayNameTooLong', value.length));
-    else if (!selects && value.includes('*')) this.problems.push(tl.loc('DisplayNameWildcard', value));
-    else if (selects && authorizationId && operation !== 'list') this.problems.push(tl.loc('SelectorBoth', operation));
+    if (value.length > 256) this.report(undefined, tl.loc('DisplayNameTooLong', value.length));
+    else if (!selects && value.includes('*')) this.report(undefined, tl.loc('DisplayNameWildcard', value));
+    else if (selects && authorizationId && operation !== 'list') this.report(undefined, tl.loc('SelectorBoth', operation));
     return value;
   }
 
   scope(operation: Operation): string | undefined {
     const value = this.raw('scope');
     if (value === undefined) {
-      if (operation === 'create') this.problems.push(tl.loc('ScopeRequired'));
+      if (operation === 'create') this.report(undefined, tl.loc('ScopeRequired'));
       return undefined;
     }
     // Scopes are case-insensitive: the service stores them lower-cased (and sorted).
@@ -359,29 +255,14 @@ class Reader {
     ];
     const bad = items.filter((s) => !SCOPE_ITEM.test(s));
     if (bad.length > 0) {
-      this.problems.push(tl.loc('ScopeInvalid', bad.join(' ')));
+      this.report(undefined, tl.loc('ScopeInvalid', bad.join(' ')));
       return undefined;
     }
     if (items.includes('app_token') && items.length > 1) {
-      this.problems.push(tl.loc('ScopeFullWithOthers'));
+      this.report(undefined, tl.loc('ScopeFullWithOthers'));
       return undefined;
     }
     return items.join(' ');
-  }
-
-  /** Names or ids, one per line or separated by commas. */
-  list(name: string, parse: (v: string) => string | undefined, invalidKey: string): readonly string[] {
-    const value = this.raw(name);
-    if (value === undefined) return [];
-    const items = [
-      ...new Set(
-        value
-          .split(/[\r\n,]+/)
-          .map((v) => v.trim())
-          .filter((v) => v !== ''),
-      ),
-    ];
-    return items.filter((item) => this.parsed(name, item, parse, invalidKey) !== undefined);
   }
 
   /** The Key Vault target: all of keyVaultServiceConnection, keyVaultName (or keyVaultUrl) and keyVaultSecretName, or none. */
@@ -392,7 +273,7 @@ class Reader {
     const customUrl = this.raw('keyVaultUrl') === undefined ? undefined : this.url('keyVaultUrl', '', true);
     if (!connection && !vaultName && !secretName && !customUrl) return undefined;
     if (!connection || !secretName || (!vaultName && !customUrl)) {
-      this.problems.push(tl.loc('KeyVaultIncomplete'));
+      this.report(undefined, tl.loc('KeyVaultIncomplete'));
       return undefined;
     }
     const url = customUrl || `https://${vaultName}.vault.azure.net`;
@@ -404,36 +285,12 @@ class Reader {
     if (value === undefined) return DEFAULTS.apiVersion;
     const m = API_VERSION.exec(value);
     if (!m) {
-      this.problems.push(tl.loc('ApiVersionInvalid', value));
+      this.report(undefined, tl.loc('ApiVersionInvalid', value));
       return DEFAULTS.apiVersion;
     }
     const version = Number(m[1]) * 10 + Number(m[2]);
-    if (version < 61) this.problems.push(tl.loc('ApiVersionTooOld', value));
+    if (version < 61) this.report(undefined, tl.loc('ApiVersionTooOld', value));
     return value;
-  }
-
-  /** An https URL without query; `http` only for loopback hosts (local emulators). Returned without trailing slash. */
-  url(name: string, fallback: string, allowPath: boolean): string {
-    const value = this.raw(name);
-    if (value === undefined) return fallback;
-    let url: URL;
-    try {
-      url = new URL(value);
-    } catch {
-      this.problems.push(tl.loc('UrlInvalid', name, value));
-      return fallback;
-    }
-    const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
-    const httpOk = url.protocol === 'http:' && loopback && name === 'serviceUrl';
-    if (url.protocol !== 'https:' && !httpOk) {
-      this.problems.push(tl.loc('UrlNotHttps', name, value));
-      return fallback;
-    }
-    if (url.username || url.password || url.search || url.hash || (!allowPath && url.pathname !== '/')) {
-      this.problems.push(tl.loc('UrlShape', name, value));
-      return fallback;
-    }
-    return `${url.origin}${url.pathname}`.replace(/\/+$/, '');
   }
 }
 

@@ -3,7 +3,7 @@
  * agent or of HTTP: tests drive them with a fake client. Rotation is ordered so that a failure never loses
  * the only valid PAT: create, deliver, then revoke the old one(s).
  */
-import * as tl from 'azure-pipelines-task-lib/task';
+import { loc } from './messages.generated';
 import { ApiError, TaskError, TransportError } from './errors';
 import { DeliveryError, type NewPat } from './persistence';
 import { DEFAULT_REVOKE_LIMIT, type TaskParameters } from './params';
@@ -100,9 +100,9 @@ async function list(ctx: Context): Promise<OperationResult> {
   const all = await listAll(ctx.api, params.displayFilterOption);
   const pats = params.displayName ? all.filter(nameMatcher(params.displayName)) : all;
   pats.sort((a, b) => Date.parse(a.validTo) - Date.parse(b.validTo));
-  log.info(tl.loc('ListFound', pats.length, params.displayFilterOption, params.displayName ? ` '${neutralize(params.displayName)}'` : ''));
+  log.info(loc('ListFound', pats.length, params.displayFilterOption, params.displayName ? ` '${neutralize(params.displayName)}'` : ''));
   for (const pat of pats.slice(0, MAX_LOGGED)) log.info(`  ${describe(pat, ctx.now())}`);
-  if (pats.length > MAX_LOGGED) log.info(tl.loc('MoreNotShown', pats.length - MAX_LOGGED));
+  if (pats.length > MAX_LOGGED) log.info(loc('MoreNotShown', pats.length - MAX_LOGGED));
   out.tokens(pats);
   const issues: string[] = [];
   // The API does not say which PATs are revoked: with a filter other than active, ask for the active ones too.
@@ -125,11 +125,11 @@ async function list(ctx: Context): Promise<OperationResult> {
     days === undefined ? [] : pats.filter((p) => activeIds.has(p.authorizationId) && daysLeft(p.validTo, ctx.now()) <= days);
   const failing = expiring(params.failOnExpiringWithinDays);
   const warning = expiring(params.warnOnExpiringWithinDays);
-  if (warning.length > 0) issues.push(tl.loc('ExpiringWarn', warning.length, params.warnOnExpiringWithinDays, names(warning)));
+  if (warning.length > 0) issues.push(loc('ExpiringWarn', warning.length, String(params.warnOnExpiringWithinDays), names(warning)));
   for (const row of rows) if (warning.includes(row.pat) || failing.includes(row.pat)) row.status = 'expiring';
   // A failing check still gets its table: the run you most want one for.
-  const failure = failing.length > 0 ? tl.loc('ExpiringFail', failing.length, params.failOnExpiringWithinDays, names(failing)) : undefined;
-  return { issues, message: failure ?? tl.loc('ListDone', pats.length), rows, failure };
+  const failure = failing.length > 0 ? loc('ExpiringFail', failing.length, String(params.failOnExpiringWithinDays), names(failing)) : undefined;
+  return { issues, message: failure ?? loc('ListDone', pats.length), rows, failure };
 }
 
 // ----------------------------------------------------------------------------------------------- get
@@ -137,7 +137,7 @@ async function get(ctx: Context): Promise<OperationResult> {
   const pat = await selectOne(ctx);
   ctx.log.info(`  ${describe(pat, ctx.now())}`);
   ctx.out.pat(pat);
-  return { issues: [], message: tl.loc('GetDone', neutralize(pat.displayName), pat.authorizationId), rows: [{ pat, status: statusOf(pat, ctx.now()) }] };
+  return { issues: [], message: loc('GetDone', neutralize(pat.displayName), pat.authorizationId), rows: [{ pat, status: statusOf(pat, ctx.now()) }] };
 }
 
 // -------------------------------------------------------------------------------------------- create
@@ -146,7 +146,7 @@ async function create(ctx: Context): Promise<OperationResult> {
   const request = createRequest(ctx, params.displayName as string, params.scope as string);
   const issues: string[] = [];
   const pat = await createAndDeliver(ctx, request, new Set(), issues);
-  return { issues, message: tl.loc('CreateDone', neutralize(pat.displayName), pat.authorizationId, pat.validTo), rows: [{ pat, status: 'created' }] };
+  return { issues, message: loc('CreateDone', neutralize(pat.displayName), pat.authorizationId, pat.validTo), rows: [{ pat, status: 'created' }] };
 }
 
 // -------------------------------------------------------------------------------------------- update
@@ -163,12 +163,12 @@ async function update(ctx: Context): Promise<OperationResult> {
     allOrgs: false as const,
   };
   const issues: string[] = [];
-  if (target.targetAccounts === null) issues.push(tl.loc('UpdateGlobalToOrg', neutralize(target.displayName), params.organization));
+  if (target.targetAccounts === null) issues.push(loc('UpdateGlobalToOrg', neutralize(target.displayName), params.organization));
   const updated = await api.update(request);
   issues.push(...shortenedWarning(request.validTo, updated, params.expirySpecified));
-  log.info(tl.loc('Updated', describe(updated, ctx.now())));
+  log.info(loc('Updated', describe(updated, ctx.now())));
   out.pat(updated);
-  return { issues, message: tl.loc('UpdateDone', neutralize(updated.displayName), updated.authorizationId), rows: [{ pat: updated, status: 'updated' }] };
+  return { issues, message: loc('UpdateDone', neutralize(updated.displayName), updated.authorizationId), rows: [{ pat: updated, status: 'updated' }] };
 }
 
 // -------------------------------------------------------------------------------------------- revoke
@@ -180,8 +180,8 @@ async function revoke(ctx: Context): Promise<OperationResult> {
     if (!found || found.status === 'revoked') {
       out.tokens([]);
       const issue = found
-        ? tl.loc('RevokeAlreadyRevoked', neutralize(found.pat.displayName), found.pat.authorizationId)
-        : tl.loc('RevokeNothingById', params.authorizationId);
+        ? loc('RevokeAlreadyRevoked', neutralize(found.pat.displayName), found.pat.authorizationId)
+        : loc('RevokeNothingById', params.authorizationId);
       return { issues: [issue], message: issue, rows: found ? [{ pat: found.pat, status: 'revoked' }] : [] };
     }
     targets = [found.pat];
@@ -191,29 +191,29 @@ async function revoke(ctx: Context): Promise<OperationResult> {
     // A pattern that reaches further than meant (`*`) must not revoke every PAT of the user by accident.
     const limit = params.revokeLimit ?? DEFAULT_REVOKE_LIMIT;
     if (!params.dryRun && targets.length > limit) {
-      throw new TaskError(tl.loc('RevokeTooMany', neutralize(params.displayName), targets.length, limit, targets.length));
+      throw new TaskError(loc('RevokeTooMany', neutralize(params.displayName), targets.length, limit, targets.length));
     }
     if (!params.dryRun && params.revokeLimit === undefined && targets.length > 1 && targets.length === active.length) {
-      throw new TaskError(tl.loc('RevokeEveryPat', neutralize(params.displayName), targets.length, targets.length));
+      throw new TaskError(loc('RevokeEveryPat', neutralize(params.displayName), targets.length, targets.length));
     }
   }
   if (targets.length === 0) {
     out.tokens([]);
-    const issue = tl.loc('RevokeNothingByName', neutralize(params.displayName));
+    const issue = loc('RevokeNothingByName', neutralize(params.displayName));
     return { issues: [issue], message: issue, rows: [] };
   }
   if (params.dryRun) {
-    for (const pat of targets) log.info(tl.loc('WouldRevoke', describe(pat, ctx.now())));
+    for (const pat of targets) log.info(loc('WouldRevoke', describe(pat, ctx.now())));
     out.tokens(targets);
-    return { issues: [], message: tl.loc('DryRunDone', targets.length), rows: targets.map((pat) => ({ pat, status: 'would be revoked' })) };
+    return { issues: [], message: loc('DryRunDone', targets.length), rows: targets.map((pat) => ({ pat, status: 'would be revoked' })) };
   }
   const { revoked, failed } = await revokeAll(ctx, targets);
   out.tokens(revoked);
   const rows = [...revoked.map((pat) => ({ pat, status: 'revoked' })), ...failed.map(({ pat }) => ({ pat, status: 'revoke failed' }))];
   if (failed.length > 0) {
-    throw new TaskError(tl.loc('RevokeFailed', failed.length, targets.length, failed.map((f) => `${f.pat.authorizationId}: ${f.reason}`).join('; ')));
+    throw new TaskError(loc('RevokeFailed', failed.length, targets.length, failed.map((f) => `${f.pat.authorizationId}: ${f.reason}`).join('; ')));
   }
-  return { issues: [], message: tl.loc('RevokeDone', revoked.length), rows };
+  return { issues: [], message: loc('RevokeDone', revoked.length), rows };
 }
 
 // -------------------------------------------------------------------------------------------- rotate
@@ -232,31 +232,31 @@ async function rotate(ctx: Context): Promise<OperationResult> {
     // An expired PAT of that name is replaced with its name and scope: forgetting to rotate in time is common.
     const expired = (await listAll(api, 'expired')).filter(nameMatcher(name)).sort((a, b) => Date.parse(b.validFrom) - Date.parse(a.validFrom))[0];
     if (expired) {
-      log.info(tl.loc('RotateExpired', neutralize(expired.displayName), expired.authorizationId, expired.validTo));
+      log.info(loc('RotateExpired', neutralize(expired.displayName), expired.authorizationId, expired.validTo));
       const request = createRequest(ctx, expired.displayName, params.scope ?? expired.scope);
       const pat = await createAndDeliver(ctx, request, new Set([expired.authorizationId, ...siblings.map((p) => p.authorizationId)]), issues);
       out.rotated(true);
       const cleaned = await revokeAbandoned(ctx, view, issues);
       return {
         issues,
-        message: tl.loc('RotateCreated', neutralize(pat.displayName), pat.authorizationId),
+        message: loc('RotateCreated', neutralize(pat.displayName), pat.authorizationId),
         rows: [{ pat, status: 'created' }, { pat: expired, status: 'expired' }, ...cleaned],
       };
     }
-    if (!params.createIfMissing) throw new TaskError(tl.loc('RotateNoMatch', neutralize(name)));
-    if (name.includes('*')) throw new TaskError(tl.loc('RotateNoMatchWildcard', neutralize(name)));
-    if (!params.scope) throw new TaskError(tl.loc('RotateCreateNeedsScope', neutralize(name)));
-    log.info(tl.loc('RotateCreatingMissing', neutralize(name)));
+    if (!params.createIfMissing) throw new TaskError(loc('RotateNoMatch', neutralize(name)));
+    if (name.includes('*')) throw new TaskError(loc('RotateNoMatchWildcard', neutralize(name)));
+    if (!params.scope) throw new TaskError(loc('RotateCreateNeedsScope', neutralize(name)));
+    log.info(loc('RotateCreatingMissing', neutralize(name)));
     const pat = await createAndDeliver(ctx, createRequest(ctx, name, params.scope), new Set(), issues);
     out.rotated(true);
-    return { issues, message: tl.loc('RotateCreated', neutralize(pat.displayName), pat.authorizationId), rows: [{ pat, status: 'created' }] };
+    return { issues, message: loc('RotateCreated', neutralize(pat.displayName), pat.authorizationId), rows: [{ pat, status: 'created' }] };
   }
 
   const now = ctx.now();
   if (params.rotateWhenExpiringWithinDays !== undefined && !view.mustRotate) {
     const left = daysLeft(current.validTo, now);
     if (left > params.rotateWhenExpiringWithinDays) {
-      const message = tl.loc('RotateNotDue', neutralize(current.displayName), current.authorizationId, left, params.rotateWhenExpiringWithinDays);
+      const message = loc('RotateNotDue', neutralize(current.displayName), current.authorizationId, left, params.rotateWhenExpiringWithinDays);
       log.info(message);
       out.pat(current);
       out.rotated(false);
@@ -265,8 +265,8 @@ async function rotate(ctx: Context): Promise<OperationResult> {
     }
   }
 
-  if (current.targetAccounts === null) issues.push(tl.loc('RotateGlobalToOrg', neutralize(current.displayName), params.organization));
-  log.info(tl.loc('RotateStart', describe(current, now)));
+  if (current.targetAccounts === null) issues.push(loc('RotateGlobalToOrg', neutralize(current.displayName), params.organization));
+  log.info(loc('RotateStart', describe(current, now)));
   const request = createRequest(ctx, current.displayName, params.scope ?? current.scope);
   const known = new Set([...siblings.map((p) => p.authorizationId), ...(view.deliveredId ? [view.deliveredId] : [])]);
   let fresh: PatToken & { token: string };
@@ -284,10 +284,9 @@ async function rotate(ctx: Context): Promise<OperationResult> {
   const lineage = view.lineage.filter((p) => p.authorizationId !== fresh.authorizationId && p.displayName === current.displayName);
   const keep = lineage.slice(0, params.keepPrevious);
   const retire = [...lineage.slice(params.keepPrevious), ...view.abandoned];
-  for (const pat of keep) log.info(tl.loc('RotateKept', neutralize(pat.displayName), pat.authorizationId, pat.validTo));
+  for (const pat of keep) log.info(loc('RotateKept', neutralize(pat.displayName), pat.authorizationId, pat.validTo));
   const { revoked, failed } = await revokeAll(ctx, retire);
-  for (const { pat, reason } of failed)
-    issues.push(tl.loc('RotateRevokeFailed', pat.authorizationId, neutralize(pat.displayName), reason, pat.authorizationId));
+  for (const { pat, reason } of failed) issues.push(loc('RotateRevokeFailed', pat.authorizationId, neutralize(pat.displayName), reason, pat.authorizationId));
   const rows: SummaryRow[] = [
     { pat: fresh, status: 'created' },
     ...keep.map((pat) => ({ pat, status: 'kept' })),
@@ -295,7 +294,7 @@ async function rotate(ctx: Context): Promise<OperationResult> {
     ...failed.map(({ pat }) => ({ pat, status: 'revoke failed' })),
     ...view.inFlight.map((pat) => ({ pat, status: 'left active (another run?)' })),
   ];
-  return { issues, message: tl.loc('RotateDone', neutralize(fresh.displayName), fresh.authorizationId, fresh.validTo, revoked.length), rows };
+  return { issues, message: loc('RotateDone', neutralize(fresh.displayName), fresh.authorizationId, fresh.validTo, revoked.length), rows };
 }
 
 /** How long a PAT may take from its create to its delivery: younger undelivered PATs may be another run's. */
@@ -333,12 +332,12 @@ async function deliveryView(ctx: Context, siblings: readonly PatToken[], issues:
   // Every target must hold the same PAT; one that holds another (or none: a target added since) gets the next one.
   const behind = targets.filter((_, i) => named[i] !== deliveredId);
   if (behind.length > 0 && !ctx.params.authorizationId) {
-    issues.push(tl.loc('TargetsDisagree', behind.map((t) => t.label).join(', '), deliveredId ?? tl.loc('Nothing')));
+    issues.push(loc('TargetsDisagree', behind.map((t) => t.label).join(', '), deliveredId ?? loc('Nothing')));
     view.mustRotate = true;
   }
   const delivered = deliveredId ? siblings.find((p) => p.authorizationId.toLowerCase() === deliveredId) : undefined;
   if (!delivered && deliveredId && !ctx.params.authorizationId) {
-    issues.push(tl.loc('DeliveredNotActive', targets[0]?.label ?? '', deliveredId));
+    issues.push(loc('DeliveredNotActive', targets[0]?.label ?? '', deliveredId));
     view.mustRotate = true;
   }
   // The current PAT: the delivered one, else (no companion yet, or no target) the newest. Only PATs of its exact
@@ -359,7 +358,7 @@ async function deliveryView(ctx: Context, siblings: readonly PatToken[], issues:
     view.inFlight.push(...young_);
   }
   if (view.inFlight.length > 0) {
-    issues.push(tl.loc('OverlapDetected', view.inFlight.map((p) => `${p.authorizationId} (${p.validFrom})`).join(', ')));
+    issues.push(loc('OverlapDetected', view.inFlight.map((p) => `${p.authorizationId} (${p.validFrom})`).join(', ')));
   }
   return view;
 }
@@ -374,9 +373,8 @@ async function revokeAbandoned(ctx: Context, view: DeliveryView, issues: string[
   if (view.abandoned.length === 0 && extra.length === 0) return [];
   const { revoked, failed } = await revokeAll(ctx, [...view.abandoned, ...extra]);
   for (const pat of revoked)
-    if (view.abandoned.includes(pat)) ctx.log.warn(tl.loc('AbandonedRevoked', neutralize(pat.displayName), pat.authorizationId, pat.validFrom));
-  for (const { pat, reason } of failed)
-    issues.push(tl.loc('RotateRevokeFailed', pat.authorizationId, neutralize(pat.displayName), reason, pat.authorizationId));
+    if (view.abandoned.includes(pat)) ctx.log.warn(loc('AbandonedRevoked', neutralize(pat.displayName), pat.authorizationId, pat.validFrom));
+  for (const { pat, reason } of failed) issues.push(loc('RotateRevokeFailed', pat.authorizationId, neutralize(pat.displayName), reason, pat.authorizationId));
   return [
     ...revoked.map((pat) => ({ pat, status: view.abandoned.includes(pat) ? 'revoked (never delivered)' : 'revoked' })),
     ...failed.map(({ pat }) => ({ pat, status: 'revoke failed' })),
@@ -410,9 +408,9 @@ async function createAndDeliver(ctx: Context, request: PatCreateRequest, known: 
       pat = await api.create(request);
     } catch (err) {
       if (!(err instanceof TransportError && err.maybeCommitted)) throw err;
-      log.warn(tl.loc('CreateAnswerLost', err.message));
+      log.warn(loc('CreateAnswerLost', err.message));
       await lostCreate(ctx, request, known, startedAgentMs, err);
-      if (attempt >= 2) throw new TaskError(tl.loc('CreateFailedTwice', err.message));
+      if (attempt >= 2) throw new TaskError(loc('CreateFailedTwice', err.message));
       continue;
     }
     ctx.pending?.add(pat.authorizationId);
@@ -420,19 +418,19 @@ async function createAndDeliver(ctx: Context, request: PatCreateRequest, known: 
     if (token === undefined) {
       const notRevoked = await revokeQuietly(ctx, pat.authorizationId);
       ctx.pending?.delete(pat.authorizationId);
-      throw new ApiError(`${tl.loc('CreateNoUsableSecret', neutralize(pat.displayName), pat.authorizationId)}${notRevoked ? `\n${notRevoked}` : ''}`);
+      throw new ApiError(`${loc('CreateNoUsableSecret', neutralize(pat.displayName), pat.authorizationId)}${notRevoked ? `\n${notRevoked}` : ''}`);
     }
     const delivered = { ...pat, token };
     out.secret(token);
     if (ctx.verify) {
       try {
-        if ((await ctx.verify(token)) === 'accepted') log.info(tl.loc('Verified', delivered.authorizationId));
-        else log.warn(tl.loc('VerifyUnavailable', delivered.authorizationId));
+        if ((await ctx.verify(token)) === 'accepted') log.info(loc('Verified', delivered.authorizationId));
+        else log.warn(loc('VerifyUnavailable', delivered.authorizationId));
       } catch (err) {
         ctx.pending?.delete(delivered.authorizationId);
         const notRevoked = await revokeQuietly(ctx, delivered.authorizationId);
         throw new TaskError(
-          `${tl.loc('VerifyRefused', delivered.authorizationId, errorText(err))}\n${notRevoked ?? tl.loc('UndeliveredRevoked', delivered.authorizationId)}`,
+          `${loc('VerifyRefused', delivered.authorizationId, errorText(err))}\n${notRevoked ?? loc('UndeliveredRevoked', delivered.authorizationId)}`,
         );
       }
     }
@@ -441,7 +439,7 @@ async function createAndDeliver(ctx: Context, request: PatCreateRequest, known: 
     out.pat(delivered);
     ctx.pending?.delete(delivered.authorizationId);
     issues.push(...shortenedWarning(request.validTo, delivered, true));
-    log.info(tl.loc('Created', describe(delivered, ctx.now())));
+    log.info(loc('Created', describe(delivered, ctx.now())));
     return delivered;
   }
 }
@@ -463,7 +461,7 @@ async function deliver(ctx: Context, pat: PatToken & { token: string }): Promise
     try {
       await target.storePat({ token: pat.token, authorizationId: pat.authorizationId, validTo: pat.validTo });
       outcomes.push({ target });
-      const line = tl.loc('DeliveredTo', target.label, pat.authorizationId);
+      const line = loc('DeliveredTo', target.label, pat.authorizationId);
       ctx.deliveries?.push(line);
       ctx.log.info(line);
     } catch (error) {
@@ -475,20 +473,20 @@ async function deliver(ctx: Context, pat: PatToken & { token: string }): Promise
   ctx.pending?.delete(pat.authorizationId);
   const outcome = (e: unknown): string => (e instanceof DeliveryError ? e.outcome : 'notDelivered');
   const report = outcomes
-    .map((o) => (o.error === undefined ? tl.loc('TargetHoldsNew', o.target.label) : tl.loc('TargetFailed', o.target.label, errorText(o.error))))
+    .map((o) => (o.error === undefined ? loc('TargetHoldsNew', o.target.label) : loc('TargetFailed', o.target.label, errorText(o.error))))
     .join('\n');
   if (failed.some((o) => outcome(o.error) === 'unknown')) {
     // A target may hold the new PAT or the old one: revoking either could break what uses it.
-    throw new TaskError(`${report}\n${tl.loc('DeliveryUnknownBothKept', pat.authorizationId)}`);
+    throw new TaskError(`${report}\n${loc('DeliveryUnknownBothKept', pat.authorizationId)}`);
   }
   const held = outcomes.filter((o) => o.error === undefined);
-  if (held.length > 0) throw new TaskError(`${report}\n${tl.loc('DeliveryPartial', pat.authorizationId)}`);
+  if (held.length > 0) throw new TaskError(`${report}\n${loc('DeliveryPartial', pat.authorizationId)}`);
   const notRevoked = await revokeQuietly(ctx, pat.authorizationId);
   if (failed.every((o) => outcome(o.error) === 'superseded')) {
     // Another run delivered its PAT after this one everywhere: ours is in no one's hands; theirs must stay.
-    throw new Superseded(`${report}\n${notRevoked ?? tl.loc('SupersededRevoked', pat.authorizationId)}`);
+    throw new Superseded(`${report}\n${notRevoked ?? loc('SupersededRevoked', pat.authorizationId)}`);
   }
-  throw new TaskError(`${report}\n${notRevoked ?? tl.loc('UndeliveredRevoked', pat.authorizationId)}`);
+  throw new TaskError(`${report}\n${notRevoked ?? loc('UndeliveredRevoked', pat.authorizationId)}`);
 }
 
 /** The secret as the agent can register and mask it: one line of printable characters, or undefined. */
@@ -499,7 +497,7 @@ export function usableSecret(token: unknown): string | undefined {
 /** Revokes one PAT; undefined when done, else a message that names it as still active. */
 async function revokeQuietly(ctx: Context, id: string): Promise<string | undefined> {
   const { failed } = await revokeAll(ctx, [{ authorizationId: id, displayName: '', scope: '', validFrom: '', validTo: '', targetAccounts: [] }], true);
-  return failed.length > 0 ? tl.loc('UndeliveredNotRevoked', id, failed[0].reason) : undefined;
+  return failed.length > 0 ? loc('UndeliveredNotRevoked', id, failed[0].reason) : undefined;
 }
 
 /** Tolerance when comparing the service's timestamps: its Date header has whole seconds. */
@@ -517,7 +515,7 @@ async function lostCreate(ctx: Context, request: PatCreateRequest, known: Readon
   try {
     active = await listAll(ctx.api, 'active');
   } catch (err) {
-    throw new TaskError(tl.loc('PossibleOrphan', neutralize(request.displayName), when, cause.message, errorText(err)));
+    throw new TaskError(loc('PossibleOrphan', neutralize(request.displayName), when, cause.message, errorText(err)));
   }
   const delivered = await ctx.targets?.[0]?.deliveredId().catch(() => undefined);
   const startedServiceMs = startedAgentMs + (ctx.api.serviceNow().getTime() - Date.now()) - CLOCK_TOLERANCE_MS;
@@ -533,11 +531,11 @@ async function lostCreate(ctx: Context, request: PatCreateRequest, known: Readon
   const orphans = exact.length > 0 ? exact : candidates;
   if (orphans.length === 0) return;
   if (orphans.length > 1) {
-    throw new TaskError(tl.loc('OrphansAmbiguous', neutralize(request.displayName), orphans.map((p) => `${p.authorizationId} (${p.validFrom})`).join(', ')));
+    throw new TaskError(loc('OrphansAmbiguous', neutralize(request.displayName), orphans.map((p) => `${p.authorizationId} (${p.validFrom})`).join(', ')));
   }
   const { failed } = await revokeAll(ctx, orphans, true);
-  if (failed.length > 0) throw new TaskError(tl.loc('OrphanNotRevoked', failed.map((f) => f.pat.authorizationId).join(', '), cause.message));
-  ctx.log.warn(tl.loc('OrphanRevoked', orphans[0].authorizationId));
+  if (failed.length > 0) throw new TaskError(loc('OrphanNotRevoked', failed.map((f) => f.pat.authorizationId).join(', '), cause.message));
+  ctx.log.warn(loc('OrphanRevoked', orphans[0].authorizationId));
 }
 
 /**
@@ -556,7 +554,7 @@ async function revokeAll(
   outcomes.forEach((o, i) => {
     if (o.status === 'fulfilled') {
       revoked.push(pats[i]);
-      if (!quiet) ctx.log.info(tl.loc('Revoked', neutralize(pats[i].displayName), pats[i].authorizationId));
+      if (!quiet) ctx.log.info(loc('Revoked', neutralize(pats[i].displayName), pats[i].authorizationId));
     } else failed.push({ pat: pats[i], reason: errorText(o.reason) });
   });
   const now = ctx.now();
@@ -569,7 +567,7 @@ async function revokeAll(
       const gone = failed.filter((f) => statusOf(f.pat, now) === 'active' && !active.has(f.pat.authorizationId.toLowerCase()));
       for (const { pat } of gone) {
         revoked.push(pat);
-        ctx.log.info(tl.loc('RevokeConfirmed', neutralize(pat.displayName), pat.authorizationId));
+        ctx.log.info(loc('RevokeConfirmed', neutralize(pat.displayName), pat.authorizationId));
       }
       failed = failed.filter((f) => !gone.includes(f));
     }
@@ -595,8 +593,8 @@ export async function listAll(api: PatsClient, filter: DisplayFilterOption): Pro
     for (const pat of page.patTokens) if (!byId.has(pat.authorizationId.toLowerCase())) byId.set(pat.authorizationId.toLowerCase(), pat);
     token = page.continuationToken || undefined;
     if (token === undefined) return [...byId.values()];
-    if (tokens.has(token) || byId.size === before) throw new ApiError(tl.loc('ApiPagingLoop', pages));
-    if (pages >= MAX_PAGES) throw new ApiError(tl.loc('ApiPagingTooLong', MAX_PAGES, byId.size));
+    if (tokens.has(token) || byId.size === before) throw new ApiError(loc('ApiPagingLoop', pages));
+    if (pages >= MAX_PAGES) throw new ApiError(loc('ApiPagingTooLong', MAX_PAGES, byId.size));
     tokens.add(token);
   }
 }
@@ -623,8 +621,8 @@ async function findById(ctx: Context, id: string): Promise<{ pat: PatToken; stat
 /** A PAT selected by id that must exist and not be revoked (get, update, rotate). */
 async function existing(ctx: Context, id: string, operation: string): Promise<{ pat: PatToken; status: 'active' | 'expired' }> {
   const found = await findById(ctx, id);
-  if (!found) throw new TaskError(tl.loc('PatNotFoundById', id));
-  if (found.status === 'revoked') throw new TaskError(tl.loc('PatRevokedById', neutralize(found.pat.displayName), id, operation));
+  if (!found) throw new TaskError(loc('PatNotFoundById', id));
+  if (found.status === 'revoked') throw new TaskError(loc('PatRevokedById', neutralize(found.pat.displayName), id, operation));
   return { pat: found.pat, status: found.status };
 }
 
@@ -633,10 +631,10 @@ async function selectOne(ctx: Context): Promise<PatToken> {
   if (params.authorizationId) return (await existing(ctx, params.authorizationId, params.operation)).pat;
   const pattern = params.displayName as string;
   const matches = (await listAll(api, 'active')).filter(nameMatcher(pattern));
-  if (matches.length === 0) throw new TaskError(tl.loc('NoMatch', neutralize(pattern)));
+  if (matches.length === 0) throw new TaskError(loc('NoMatch', neutralize(pattern)));
   if (matches.length > 1)
     throw new TaskError(
-      tl.loc('Ambiguous', matches.length, neutralize(pattern), matches.map((p) => `${neutralize(p.displayName)} (${p.authorizationId})`).join(', ')),
+      loc('Ambiguous', matches.length, neutralize(pattern), matches.map((p) => `${neutralize(p.displayName)} (${p.authorizationId})`).join(', ')),
     );
   return matches[0];
 }
@@ -680,13 +678,13 @@ export function statusOf(pat: PatToken, now: Date): string {
 function shortenedWarning(requested: string, granted: PatToken, explicit: boolean): string[] {
   const asked = Date.parse(requested);
   const got = Date.parse(granted.validTo);
-  return explicit && got < asked - 60_000 ? [tl.loc('ValidToShortened', granted.validTo, requested)] : [];
+  return explicit && got < asked - 60_000 ? [loc('ValidToShortened', granted.validTo, requested)] : [];
 }
 
 export function describe(pat: PatToken, now: Date): string {
   const days = daysLeft(pat.validTo, now);
-  const where = tl.loc(pat.targetAccounts === null ? 'AllOrganizations' : 'ThisOrganization');
-  return tl.loc('PatLine', neutralize(pat.displayName), pat.authorizationId, neutralize(pat.scope), pat.validTo, days, where);
+  const where = loc(pat.targetAccounts === null ? 'AllOrganizations' : 'ThisOrganization');
+  return loc('PatLine', neutralize(pat.displayName), pat.authorizationId, neutralize(pat.scope), pat.validTo, days, where);
 }
 
 function names(pats: readonly PatToken[]): string {

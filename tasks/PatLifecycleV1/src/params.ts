@@ -1,8 +1,8 @@
 /**
- * Task inputs -> one typed, validated, read-only object. Pure apart from `tl.loc` for the messages: every
- * problem is found here, before any network call, and all problems are reported together.
+ * Task inputs -> one typed, validated, read-only object. Pure: every problem is found here, before any network
+ * call, and all problems are reported together.
  */
-import * as tl from 'azure-pipelines-task-lib/task';
+import { loc, type KeysTaking } from './messages.generated';
 import { InputError } from './errors';
 
 export const OPERATIONS = ['list', 'get', 'create', 'update', 'revoke', 'rotate', 'signIn'] as const;
@@ -133,10 +133,10 @@ export function parseParameters(read: InputReader, now: Date, variable: InputRea
   const scope = p.scope(operation);
   const lifetimeDays = p.integer('lifetimeDays', 1, MAX_LIFETIME_DAYS);
   const validToInput = p.date('validTo', now);
-  if (lifetimeDays !== undefined && validToInput) problems.push(tl.loc('LifetimeAndValidTo'));
+  if (lifetimeDays !== undefined && validToInput) problems.push(loc('LifetimeAndValidTo'));
   // Global PATs are retired: creating or regenerating one is refused since 2026-03-15, and every global PAT stops
   // working on 2026-12-01 (Azure DevOps release notes, sprint 270). The input stays for pipelines that set false.
-  if (p.bool('allOrgs', false)) problems.push(tl.loc('AllOrgsRetired'));
+  if (p.bool('allOrgs', false)) problems.push(loc('AllOrgsRetired'));
   const rotateWhenExpiringWithinDays = p.integer('rotateWhenExpiringWithinDays', 0, MAX_LIFETIME_DAYS);
   const keepPrevious = p.integer('keepPrevious', 0, 100) ?? 0;
   const createIfMissing = p.bool('createIfMissing', true);
@@ -163,13 +163,13 @@ export function parseParameters(read: InputReader, now: Date, variable: InputRea
   // The refresh token can make full-access PATs: it stays in the rotation pipeline's own group, and the PAT goes to
   // the group consumers link. One group for both only when asked for.
   const patGroup = tokenVariableGroup ?? (allowSharedGroup ? variableGroup : undefined);
-  if (tokenVariable && !patGroup) problems.push(tl.loc(variableGroup ? 'TokenVariableSharedGroup' : 'TokenVariableNeedsGroup'));
-  if (tokenVariableGroup && !tokenVariable) problems.push(tl.loc('TokenVariableGroupNeedsVariable'));
+  if (tokenVariable && !patGroup) problems.push(loc(variableGroup ? 'TokenVariableSharedGroup' : 'TokenVariableNeedsGroup'));
+  if (tokenVariableGroup && !tokenVariable) problems.push(loc('TokenVariableGroupNeedsVariable'));
   const shared = !!patGroup && !!variableGroup && patGroup.toLowerCase() === variableGroup.toLowerCase();
-  if (tokenVariable && shared && !allowSharedGroup) problems.push(tl.loc('SharedGroupRefused', variableGroup));
+  if (tokenVariable && shared && !allowSharedGroup) problems.push(loc('SharedGroupRefused', variableGroup));
   if (tokenVariable && shared && tokenVariable.toLowerCase() === refreshTokenVariable.toLowerCase())
-    problems.push(tl.loc('TokenVariableSameAsRefresh', tokenVariable));
-  if (signIn && !variableGroup && !problems.some((m) => m.includes("'variableGroup'"))) problems.push(tl.loc('SignInNeedsVariableGroup'));
+    problems.push(loc('TokenVariableSameAsRefresh', tokenVariable));
+  if (signIn && !variableGroup && !problems.some((m) => m.includes("'variableGroup'"))) problems.push(loc('SignInNeedsVariableGroup'));
 
   if (problems.length > 0) throw new InputError(problems);
 
@@ -229,41 +229,41 @@ class Reader {
     if (value === '') return undefined;
     const macro = MACRO.exec(value);
     if (macro) {
-      this.problems.push(tl.loc('UnexpandedVariable', name, macro[1], macro[1]));
+      this.problems.push(loc('UnexpandedVariable', name, macro[1], macro[1]));
       return undefined;
     }
     return value;
   }
 
-  required<T>(name: string, parse: (v: string) => T | undefined, invalidKey: string): T | undefined {
+  required<T>(name: string, parse: (v: string) => T | undefined, invalidKey: KeysTaking<2>): T | undefined {
     const value = this.raw(name);
     if (value === undefined) {
-      if (!this.problems.some((m) => m.includes(`'${name}'`))) this.problems.push(tl.loc('InputRequired', name));
+      if (!this.problems.some((m) => m.includes(`'${name}'`))) this.problems.push(loc('InputRequired', name));
       return undefined;
     }
     return this.parsed(name, value, parse, invalidKey);
   }
 
-  optional<T>(name: string, parse: (v: string) => T | undefined, invalidKey: string): T | undefined {
+  optional<T>(name: string, parse: (v: string) => T | undefined, invalidKey: KeysTaking<2>): T | undefined {
     const value = this.raw(name);
     return value === undefined ? undefined : this.parsed(name, value, parse, invalidKey);
   }
 
-  private parsed<T>(name: string, value: string, parse: (v: string) => T | undefined, invalidKey: string): T | undefined {
+  private parsed<T>(name: string, value: string, parse: (v: string) => T | undefined, invalidKey: KeysTaking<2>): T | undefined {
     const result = parse(value);
-    if (result === undefined) this.problems.push(tl.loc(invalidKey, name, value));
+    if (result === undefined) this.problems.push(loc(invalidKey, name, value));
     return result;
   }
 
   secret(name: string, required: boolean): string | undefined {
     const value = this.raw(name);
     if (value === undefined) {
-      if (required && !this.problems.some((m) => m.includes(`'${name}'`))) this.problems.push(tl.loc('SecretRequired', name));
+      if (required && !this.problems.some((m) => m.includes(`'${name}'`))) this.problems.push(loc('SecretRequired', name));
       return undefined;
     }
     // Never echo a secret back: say what is wrong with it, not what it is.
     if (/\s/.test(value) || value.length < 16) {
-      this.problems.push(tl.loc('SecretMalformed', name));
+      this.problems.push(loc('SecretMalformed', name));
       return undefined;
     }
     return value;
@@ -273,7 +273,7 @@ class Reader {
     const value = this.raw(name);
     if (value === undefined) return fallback;
     const found = allowed.find((a) => a.toLowerCase() === value.toLowerCase());
-    if (!found) this.problems.push(tl.loc('ChoiceInvalid', name, value, allowed.join(', ')));
+    if (!found) this.problems.push(loc('ChoiceInvalid', name, value, allowed.join(', ')));
     return found ?? fallback;
   }
 
@@ -282,7 +282,7 @@ class Reader {
     if (value === undefined) return fallback;
     if (/^true$/i.test(value)) return true;
     if (/^false$/i.test(value)) return false;
-    this.problems.push(tl.loc('BoolInvalid', name, value));
+    this.problems.push(loc('BoolInvalid', name, value));
     return fallback;
   }
 
@@ -291,7 +291,7 @@ class Reader {
     if (value === undefined) return undefined;
     const n = /^[+-]?\d+$/.test(value) ? Number(value) : NaN;
     if (!Number.isSafeInteger(n) || n < min || n > max) {
-      this.problems.push(tl.loc('IntegerInvalid', name, value, min, max));
+      this.problems.push(loc('IntegerInvalid', name, value, min, max));
       return undefined;
     }
     return n;
@@ -302,15 +302,15 @@ class Reader {
     if (value === undefined) return undefined;
     const ms = ISO_DATE.test(value) ? Date.parse(value) : NaN;
     if (Number.isNaN(ms)) {
-      this.problems.push(tl.loc('DateInvalid', name, value));
+      this.problems.push(loc('DateInvalid', name, value));
       return undefined;
     }
     if (ms <= now.getTime()) {
-      this.problems.push(tl.loc('DateInPast', name, value));
+      this.problems.push(loc('DateInPast', name, value));
       return undefined;
     }
     if (ms > now.getTime() + MAX_LIFETIME_DAYS * 86_400_000) {
-      this.problems.push(tl.loc('DateTooFar', name, value, MAX_LIFETIME_DAYS));
+      this.problems.push(loc('DateTooFar', name, value, MAX_LIFETIME_DAYS));
       return undefined;
     }
     return new Date(ms);
@@ -320,11 +320,11 @@ class Reader {
   organization(fallback: string | undefined, customService: boolean): string | undefined {
     const value = this.raw('organization') ?? fallback?.trim();
     if (!value) {
-      if (!this.problems.some((m) => m.includes("'organization'"))) this.problems.push(tl.loc('InputRequired', 'organization'));
+      if (!this.problems.some((m) => m.includes("'organization'"))) this.problems.push(loc('InputRequired', 'organization'));
       return undefined;
     }
     const name = organizationName(value) ?? (customService ? anyCollectionName(value) : undefined);
-    if (!name) this.problems.push(tl.loc('OrganizationInvalid', value));
+    if (!name) this.problems.push(loc('OrganizationInvalid', value));
     return name;
   }
 
@@ -332,20 +332,20 @@ class Reader {
     const value = this.raw('displayName');
     const selects = !(operation === 'create' || (operation === 'update' && authorizationId));
     if (value === undefined) {
-      if (operation === 'create') this.problems.push(tl.loc('DisplayNameRequired'));
-      else if (selects && operation !== 'list' && operation !== 'signIn' && !authorizationId) this.problems.push(tl.loc('SelectorRequired', operation));
+      if (operation === 'create') this.problems.push(loc('DisplayNameRequired'));
+      else if (selects && operation !== 'list' && operation !== 'signIn' && !authorizationId) this.problems.push(loc('SelectorRequired', operation));
       return undefined;
     }
-    if (value.length > 256) this.problems.push(tl.loc('DisplayNameTooLong', value.length));
-    else if (!selects && value.includes('*')) this.problems.push(tl.loc('DisplayNameWildcard', value));
-    else if (selects && authorizationId && operation !== 'list') this.problems.push(tl.loc('SelectorBoth', operation));
+    if (value.length > 256) this.problems.push(loc('DisplayNameTooLong', value.length));
+    else if (!selects && value.includes('*')) this.problems.push(loc('DisplayNameWildcard', value));
+    else if (selects && authorizationId && operation !== 'list') this.problems.push(loc('SelectorBoth', operation));
     return value;
   }
 
   scope(operation: Operation): string | undefined {
     const value = this.raw('scope');
     if (value === undefined) {
-      if (operation === 'create') this.problems.push(tl.loc('ScopeRequired'));
+      if (operation === 'create') this.problems.push(loc('ScopeRequired'));
       return undefined;
     }
     // Scopes are case-insensitive: the service stores them lower-cased (and sorted).
@@ -359,18 +359,18 @@ class Reader {
     ];
     const bad = items.filter((s) => !SCOPE_ITEM.test(s));
     if (bad.length > 0) {
-      this.problems.push(tl.loc('ScopeInvalid', bad.join(' ')));
+      this.problems.push(loc('ScopeInvalid', bad.join(' ')));
       return undefined;
     }
     if (items.includes('app_token') && items.length > 1) {
-      this.problems.push(tl.loc('ScopeFullWithOthers'));
+      this.problems.push(loc('ScopeFullWithOthers'));
       return undefined;
     }
     return items.join(' ');
   }
 
   /** Names or ids, one per line or separated by commas. */
-  list(name: string, parse: (v: string) => string | undefined, invalidKey: string): readonly string[] {
+  list(name: string, parse: (v: string) => string | undefined, invalidKey: KeysTaking<2>): readonly string[] {
     const value = this.raw(name);
     if (value === undefined) return [];
     const items = [
@@ -392,7 +392,7 @@ class Reader {
     const customUrl = this.raw('keyVaultUrl') === undefined ? undefined : this.url('keyVaultUrl', '', true);
     if (!connection && !vaultName && !secretName && !customUrl) return undefined;
     if (!connection || !secretName || (!vaultName && !customUrl)) {
-      this.problems.push(tl.loc('KeyVaultIncomplete'));
+      this.problems.push(loc('KeyVaultIncomplete'));
       return undefined;
     }
     const url = customUrl || `https://${vaultName}.vault.azure.net`;
@@ -404,11 +404,11 @@ class Reader {
     if (value === undefined) return DEFAULTS.apiVersion;
     const m = API_VERSION.exec(value);
     if (!m) {
-      this.problems.push(tl.loc('ApiVersionInvalid', value));
+      this.problems.push(loc('ApiVersionInvalid', value));
       return DEFAULTS.apiVersion;
     }
     const version = Number(m[1]) * 10 + Number(m[2]);
-    if (version < 61) this.problems.push(tl.loc('ApiVersionTooOld', value));
+    if (version < 61) this.problems.push(loc('ApiVersionTooOld', value));
     return value;
   }
 
@@ -420,17 +420,17 @@ class Reader {
     try {
       url = new URL(value);
     } catch {
-      this.problems.push(tl.loc('UrlInvalid', name, value));
+      this.problems.push(loc('UrlInvalid', name, value));
       return fallback;
     }
     const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
     const httpOk = url.protocol === 'http:' && loopback && name === 'serviceUrl';
     if (url.protocol !== 'https:' && !httpOk) {
-      this.problems.push(tl.loc('UrlNotHttps', name, value));
+      this.problems.push(loc('UrlNotHttps', name, value));
       return fallback;
     }
     if (url.username || url.password || url.search || url.hash || (!allowPath && url.pathname !== '/')) {
-      this.problems.push(tl.loc('UrlShape', name, value));
+      this.problems.push(loc('UrlShape', name, value));
       return fallback;
     }
     return `${url.origin}${url.pathname}`.replace(/\/+$/, '');

@@ -39,7 +39,11 @@ function step(label, fn) {
 
 // The typed messages (tasks/PatLifecycleV1/src/messages.generated.ts) from task.json, before tsc compiles their uses.
 step('messages', () => writeMessages());
-if (!args.has('--no-tsc')) step('tsc', () => execFileSync(bin('tsc'), ['-p', root], { stdio: 'inherit' }));
+if (!args.has('--no-tsc')) {
+  // tsc's output from scratch: a source file that was moved or deleted leaves no stale test behind for mocha to run.
+  for (const dir of ['tasks', 'emulator', 'cli', 'test', 'scripts']) fs.rmSync(path.join(root, 'build', dir), { recursive: true, force: true });
+  step('tsc', () => execFileSync(bin('tsc'), ['-p', root], { stdio: 'inherit' }));
+}
 
 /**
  * Modules the task's code paths never call, left out of the task's bundle (issue 13: smaller and faster to load):

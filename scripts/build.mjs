@@ -13,6 +13,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
+import { writeMessages } from './messages.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { args, publisher, out } = (() => {
@@ -36,7 +37,13 @@ function step(label, fn) {
   console.log(`build: ${label} (${Date.now() - t} ms)`);
 }
 
-if (!args.has('--no-tsc')) step('tsc', () => execFileSync(bin('tsc'), ['-p', root], { stdio: 'inherit' }));
+// The typed messages (tasks/PatLifecycleV1/src/messages.generated.ts) from task.json, before tsc compiles their uses.
+step('messages', () => writeMessages());
+if (!args.has('--no-tsc')) {
+  // tsc's output from scratch: a source file that was moved or deleted leaves no stale test behind for mocha to run.
+  for (const dir of ['tasks', 'emulator', 'cli', 'test', 'scripts']) fs.rmSync(path.join(root, 'build', dir), { recursive: true, force: true });
+  step('tsc', () => execFileSync(bin('tsc'), ['-p', root], { stdio: 'inherit' }));
+}
 
 /**
  * Modules the task's code paths never call, left out of the task's bundle (issue 13: smaller and faster to load):
@@ -131,9 +138,8 @@ if (args.has('--package')) {
 }
 
 /**
- * The sign-in command as its npm package (cli/): one bundle with every dependency inside, and its messages (the
- * task's, with the CLI's own wording from cli/messages.json on top) next to it. The tsc output of the command
- * (build/cli/src/) gets the same messages file, so both run alike.
+ * The sign-in command as its npm package (cli/): one bundle with every dependency inside, its messages included (the
+ * task's, with the command's own wording from cli/messages.json on top: cli/src/main.ts).
  */
 async function bundleCli() {
   const t = Date.now();
@@ -151,15 +157,6 @@ async function bundleCli() {
     legalComments: 'none',
     logLevel: 'warning',
   });
-  const messages = {
-    messages: {
-      ...JSON.parse(fs.readFileSync(path.join(taskSrc, 'task.json'), 'utf8')).messages,
-      ...JSON.parse(fs.readFileSync(path.join(cliDir, 'messages.json'), 'utf8')).messages,
-    },
-  };
-  const text = JSON.stringify(messages, null, 2) + '\n';
-  fs.writeFileSync(path.join(dist, 'messages.json'), text);
-  if (fs.existsSync(path.join(root, 'build', 'cli', 'src'))) fs.writeFileSync(path.join(root, 'build', 'cli', 'src', 'messages.json'), text);
   const bytes = fs.statSync(path.join(dist, 'pat-lifecycle.js')).size;
   console.log(`build: cli/dist/pat-lifecycle.js ${Math.round(bytes / 1024)} KB (${Date.now() - t} ms)`);
 }

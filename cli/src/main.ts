@@ -2,19 +2,19 @@
  * `pat-lifecycle login`: signs a user in once (browser or device code) and produces the Microsoft Entra refresh
  * token that PatLifecycle@1 needs: on stdout, alone, so it can be piped; or stored straight into a variable group
  * as a secret. Messages go to stderr. It shares the task's HTTP layer and MSAL setup; its messages are the task's,
- * reworded where they would speak of task inputs (cli/messages.json, merged into messages.json by the build).
+ * reworded where they would speak of task inputs (cli/messages.json, bundled; a key that is not a task message fails tsc).
  */
 import { spawn } from 'node:child_process';
 import * as http from 'node:http';
-import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfidentialClientApplication, CryptoProvider, PublicClientApplication, type AuthenticationResult } from '@azure/msal-node';
-import * as tl from 'azure-pipelines-task-lib/task';
 import { MsalNetwork, describeEntraError, detailed, deviceCodeSignIn, msalConfiguration } from '../../tasks/PatLifecycleV1/src/entra';
 import { TaskError } from '../../tasks/PatLifecycleV1/src/errors';
 import { HttpLayer } from '../../tasks/PatLifecycleV1/src/http';
+import { reword } from '../../tasks/PatLifecycleV1/src/messages.generated';
 import { DEFAULTS } from '../../tasks/PatLifecycleV1/src/params';
 import { VariableGroupsApi } from '../../tasks/PatLifecycleV1/src/variableGroupsApi';
+import cliMessages from '../messages.json';
 
 const USAGE = `Usage: pat-lifecycle login --tenant <id> --client-id <id> [options]
 
@@ -59,8 +59,7 @@ interface LoginOptions {
 const say = (message: string): void => void process.stderr.write(`${message}\n`);
 
 export async function main(argv: string[]): Promise<number> {
-  // The build writes messages.json next to this file, in the package (cli/dist/) as in the clone (build/cli/src/).
-  tl.setResourcePath(path.join(__dirname, 'messages.json'));
+  reword(cliMessages.messages);
   let options: LoginOptions;
   try {
     const parsed = parseOptions(argv);

@@ -80,9 +80,9 @@ describe('end to end: the sign-in command as an npm package', function () {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('packs only the bundle, its messages, README, LICENSE and package.json; has no dependencies', () => {
+  it('packs only the bundle (its messages inside), README, LICENSE and package.json; has no dependencies', () => {
     assert.equal(packed.name, 'pat-lifecycle');
-    assert.deepEqual(packed.files.map((f) => f.path).sort(), ['LICENSE', 'README.md', 'dist/messages.json', 'dist/pat-lifecycle.js', 'package.json']);
+    assert.deepEqual(packed.files.map((f) => f.path).sort(), ['LICENSE', 'README.md', 'dist/pat-lifecycle.js', 'package.json']);
     const manifest = JSON.parse(fs.readFileSync(path.join(repoRoot, 'cli', 'package.json'), 'utf8')) as Record<string, unknown>;
     assert.equal(manifest.dependencies, undefined);
     assert.deepEqual(manifest.bin, { 'pat-lifecycle': 'dist/pat-lifecycle.js' });

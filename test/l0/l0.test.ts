@@ -53,10 +53,10 @@ describe('L0: MockTestRunner on the compiled task', function () {
     await emu.stop();
   });
 
-  it('fails on a missing input with the localised message key, before any request', async () => {
+  it('fails on a missing input with the message that names it, before any request', async () => {
     const tr = await runMock({ ...base, tenantId: '', operation: 'list', requestTimeoutSeconds: '1' });
     assert.ok(tr.failed, tr.stdout);
-    assert.ok(tr.createdErrorIssue('loc_mock_InputRequired tenantId'), tr.errorIssues.join('\n'));
+    assert.ok(tr.createdErrorIssue("Input 'tenantId' is required: set it in the task's inputs."), tr.errorIssues.join('\n'));
     assert.ok(!tr.stdout.includes('oauth2'), 'no sign-in was attempted');
   });
 

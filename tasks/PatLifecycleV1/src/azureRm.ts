@@ -4,6 +4,7 @@
  * pipeline) or a service principal secret.
  */
 import * as tl from 'azure-pipelines-task-lib/task';
+import { loc } from './messages.generated';
 import { appToken } from './entra';
 import { ApiError, TaskError } from './errors';
 import type { HttpLayer } from './http';
@@ -23,10 +24,10 @@ export interface ArmConnection {
 /** Reads the connection the agent passed (its id is the input's value); every problem is found before any request. */
 export function readArmConnection(id: string, registerSecret: (value: string) => void): ArmConnection {
   const scheme = tl.getEndpointAuthorizationScheme(id, true);
-  if (!scheme) throw new TaskError(tl.loc('ArmConnectionMissing', id));
+  if (!scheme) throw new TaskError(loc('ArmConnectionMissing', id));
   const tenantId = tl.getEndpointAuthorizationParameter(id, 'tenantid', true);
   const clientId = tl.getEndpointAuthorizationParameter(id, 'serviceprincipalid', true);
-  if (!tenantId || !clientId) throw new TaskError(tl.loc('ArmConnectionIncomplete', id));
+  if (!tenantId || !clientId) throw new TaskError(loc('ArmConnectionIncomplete', id));
   const authority =
     tl.getEndpointDataParameter(id, 'activeDirectoryAuthority', true) ||
     tl.getEndpointDataParameter(id, 'environmentAuthorityUrl', true) ||
@@ -34,16 +35,16 @@ export function readArmConnection(id: string, registerSecret: (value: string) =>
   const authorityHost = new URL(authority).origin;
   if (scheme.toLowerCase() === 'workloadidentityfederation') {
     const oidcRequestUri = tl.getVariable('System.OidcRequestUri');
-    if (!oidcRequestUri) throw new TaskError(tl.loc('OidcRequestUriMissing', id));
+    if (!oidcRequestUri) throw new TaskError(loc('OidcRequestUriMissing', id));
     return { id, scheme: 'WorkloadIdentityFederation', tenantId, clientId, authorityHost, oidcRequestUri };
   }
   if (scheme.toLowerCase() === 'serviceprincipal') {
     const clientSecret = tl.getEndpointAuthorizationParameter(id, 'serviceprincipalkey', true);
-    if (!clientSecret) throw new TaskError(tl.loc('ArmConnectionNoSecret', id));
+    if (!clientSecret) throw new TaskError(loc('ArmConnectionNoSecret', id));
     registerSecret(clientSecret);
     return { id, scheme: 'ServicePrincipal', tenantId, clientId, clientSecret, authorityHost };
   }
-  throw new TaskError(tl.loc('ArmConnectionScheme', id, scheme));
+  throw new TaskError(loc('ArmConnectionScheme', id, scheme));
 }
 
 /** The job's OIDC token for the connection (distributedTask Oidctoken_Create), with the job's access token. */
@@ -66,7 +67,7 @@ export async function oidcToken(http: HttpLayer, connection: ArmConnection, jobT
     token = undefined;
   }
   if (response.status !== 200 || typeof token !== 'string' || token === '')
-    throw new ApiError(tl.loc('OidcRefused', connection.id, response.status), response.status);
+    throw new ApiError(loc('OidcRefused', connection.id, response.status), response.status);
   registerSecret(token);
   return token;
 }

@@ -13,7 +13,7 @@ import {
   type NetworkRequestOptions,
   type NetworkResponse,
 } from '@azure/msal-node';
-import * as tl from 'azure-pipelines-task-lib/task';
+import { loc, type KeysTaking } from './messages.generated';
 import { authorityEndpoints } from './authority';
 import { SignInError, TaskError, TransportError } from './errors';
 import type { HttpLayer } from './http';
@@ -72,7 +72,7 @@ export class MsalNetwork implements INetworkModule {
     try {
       body = JSON.parse(text);
     } catch {
-      this.lastError = new SignInError(tl.loc('EntraNotJson', new URL(url).host, status, headers['content-type'] ?? 'none'), 'not_json');
+      this.lastError = new SignInError(loc('EntraNotJson', new URL(url).host, status, headers['content-type'] ?? 'none'), 'not_json');
       throw new AuthError('invalid_response', this.lastError.message);
     }
     if (body !== null && typeof body === 'object') {
@@ -113,7 +113,7 @@ export async function signIn(
   } catch (err) {
     throw network.lastError ?? describeEntraError(detailed(err, network), settings);
   }
-  if (!result?.accessToken) throw new SignInError(tl.loc('EntraNoAccessToken'), 'no_access_token');
+  if (!result?.accessToken) throw new SignInError(loc('EntraNoAccessToken'), 'no_access_token');
   registerSecret(result.accessToken);
   return {
     accessToken: result.accessToken,
@@ -143,7 +143,7 @@ export async function appToken(
   } catch (err) {
     throw network.lastError ?? describeEntraError(detailed(err, network), settings);
   }
-  if (!result?.accessToken) throw new SignInError(tl.loc('EntraNoAccessToken'), 'no_access_token');
+  if (!result?.accessToken) throw new SignInError(loc('EntraNoAccessToken'), 'no_access_token');
   registerSecret(result.accessToken);
   return result.accessToken;
 }
@@ -212,9 +212,9 @@ export function describeEntraError(err: unknown, settings: Pick<SignInSettings, 
   const { code, number, summary } = entraDetails(err);
   const key =
     ENTRA_MESSAGES[number] ?? (code === 'invalid_grant' ? 'SignInRefreshTokenRejected' : code === 'invalid_client' ? 'SignInClientRejected' : undefined);
-  if (code === 'temporarily_unavailable' || /^5\d\d$/.test(number)) return new TransportError(tl.loc('EntraUnavailable', summary), false);
-  if (key) return new SignInError(tl.loc(key, settings.tenantId, settings.clientId, summary), number || code);
-  return new SignInError(tl.loc('SignInFailed', code, summary), number || code);
+  if (code === 'temporarily_unavailable' || /^5\d\d$/.test(number)) return new TransportError(loc('EntraUnavailable', summary), false);
+  if (key) return new SignInError(loc(key, settings.tenantId, settings.clientId, summary), number || code);
+  return new SignInError(loc('SignInFailed', code, summary), number || code);
 }
 
 /** What a person needs to complete a device code sign-in. */
@@ -263,7 +263,7 @@ export async function deviceCodeSignIn(
   } catch (err) {
     throw network.lastError ?? detailed(err, network);
   }
-  if (!result?.accessToken) throw new SignInError(tl.loc('EntraNoAccessToken'), 'no_access_token');
+  if (!result?.accessToken) throw new SignInError(loc('EntraNoAccessToken'), 'no_access_token');
   return { accessToken: result.accessToken, refreshToken: network.refreshToken, user: result.account?.username || undefined };
 }
 
@@ -279,12 +279,12 @@ export function describeDeviceCodeError(
 ): TaskError {
   if (err instanceof TaskError) return err;
   const { code, number, summary } = entraDetails(err);
-  if (number === '53003') return new SignInError(tl.loc('SignInDeviceCodeBlocked', settings.tenantId, settings.clientId, summary, fallback.command), number);
-  if (code === 'authorization_declined' || code === 'access_denied') return new SignInError(tl.loc('SignInDeviceCodeDeclined', summary), code);
+  if (number === '53003') return new SignInError(loc('SignInDeviceCodeBlocked', settings.tenantId, settings.clientId, summary, fallback.command), number);
+  if (code === 'authorization_declined' || code === 'access_denied') return new SignInError(loc('SignInDeviceCodeDeclined', summary), code);
   // Entra's expired_token, or MSAL's own check of the code's lifetime (device_code_expired).
   if (code === 'expired_token' || code === 'device_code_expired' || number === '70019')
-    return new SignInError(tl.loc('SignInDeviceCodeExpired', fallback.minutes), code);
-  if (number === '7000218') return new SignInError(tl.loc('SignInDeviceCodePublicClient', settings.clientId, settings.tenantId, summary), number);
+    return new SignInError(loc('SignInDeviceCodeExpired', fallback.minutes), code);
+  if (number === '7000218') return new SignInError(loc('SignInDeviceCodePublicClient', settings.clientId, settings.tenantId, summary), number);
   return describeEntraError(err, settings);
 }
 
@@ -294,7 +294,7 @@ export function describeDeviceCodeError(
  * docs/identity-platform/reference-error-codes.md); the name there is given after each code. Numbers not listed
  * (e.g. 90023, a generic InvalidRequest) get the generic SignInFailed message, or one by OAuth error.
  */
-const ENTRA_MESSAGES: Record<string, string> = {
+const ENTRA_MESSAGES: Record<string, KeysTaking<3>> = {
   // ExpiredOrRevokedGrant: the refresh token expired due to inactivity.
   '70008': 'SignInRefreshTokenExpired',
   // ExpiredOrRevokedGrantInactiveToken: the refresh token expired due to inactivity.

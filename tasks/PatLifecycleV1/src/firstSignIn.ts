@@ -5,7 +5,7 @@
  * the group with the job's token, and the group is read back to see it there. No token is ever printed: each is
  * registered as a secret the moment it arrives.
  */
-import * as tl from 'azure-pipelines-task-lib/task';
+import { loc } from './messages.generated';
 import { MsalNetwork, describeDeviceCodeError, deviceCodeSignIn } from './entra';
 import { SignInError, TaskError } from './errors';
 import type { HttpLayer } from './http';
@@ -42,7 +42,7 @@ export async function firstSignIn(
   const groups = new VariableGroupsApi(http, access.collectionUrl, access.project, access.jobToken, access.projectId);
   // Before the sign-in: a group the job cannot read would waste the person's sign-in.
   const group = await groups.find(groupRef);
-  log.info(tl.loc(secretIn(group, variable) ? 'SignInGroupReplaces' : 'SignInGroupReady', group.name, variable));
+  log.info(loc(secretIn(group, variable) ? 'SignInGroupReplaces' : 'SignInGroupReady', group.name, variable));
 
   const settings = { tenantId: params.tenantId, clientId: params.clientId, authorityHost: params.authorityHost, scope: params.entraScope };
   let minutes = 15;
@@ -55,15 +55,15 @@ export async function firstSignIn(
       (m) => log.debug(m),
       (code) => {
         minutes = Math.max(1, Math.round((code.expiresOn.getTime() - Date.now()) / 60_000));
-        log.info(tl.loc('SignInDeviceCode', neutralize(code.verificationUri), neutralize(code.userCode), code.expiresOn.toISOString(), minutes));
+        log.info(loc('SignInDeviceCode', neutralize(code.verificationUri), neutralize(code.userCode), code.expiresOn.toISOString(), minutes));
       },
     );
   } catch (err) {
     throw describeDeviceCodeError(err, settings, { command: loginCommand(params, access, group.name), minutes });
   }
-  if (!result.refreshToken) throw new SignInError(tl.loc('SignInNoRefreshToken', params.entraScope), 'no_refresh_token');
+  if (!result.refreshToken) throw new SignInError(loc('SignInNoRefreshToken', params.entraScope), 'no_refresh_token');
   const user = result.user ? neutralize(result.user) : undefined;
-  log.info(user ? tl.loc('SignedIn', user) : tl.loc('SignedInNoName'));
+  log.info(user ? loc('SignedIn', user) : loc('SignedInNoName'));
 
   // The group is read afresh before the write (the update replaces every variable): changes made while the person
   // signed in are kept.
@@ -71,20 +71,20 @@ export async function firstSignIn(
   try {
     await persistence.storeRefreshToken();
   } catch (err) {
-    throw new TaskError(tl.loc('SignInNotStored', err instanceof Error ? err.message : String(err)));
+    throw new TaskError(loc('SignInNotStored', err instanceof Error ? err.message : String(err)));
   }
   let after: VariableGroup;
   try {
     after = await groups.find(String(group.id));
   } catch (err) {
-    throw new TaskError(tl.loc('SignInReadBackFailed', group.name, err instanceof Error ? err.message : String(err), variable));
+    throw new TaskError(loc('SignInReadBackFailed', group.name, err instanceof Error ? err.message : String(err), variable));
   }
-  if (!secretIn(after, variable)) throw new TaskError(tl.loc('SignInNotReadBack', group.name, variable));
+  if (!secretIn(after, variable)) throw new TaskError(loc('SignInNotReadBack', group.name, variable));
   const at = (persistence.refreshTokenStoredAt ?? new Date()).toISOString();
-  const next = tl.loc('SignInNext', group.name, variable, group.name);
+  const next = loc('SignInNext', group.name, variable, group.name);
   log.info(next);
   // Whoever enters the code first signs in: the result names who it was.
-  const message = user ? tl.loc('SignInStored', user, variable, group.name, at) : tl.loc('SignInStoredNoName', variable, group.name, at);
+  const message = user ? loc('SignInStored', user, variable, group.name, at) : loc('SignInStoredNoName', variable, group.name, at);
   return { message, next };
 }
 

@@ -4,7 +4,7 @@
  * certificate, keep-alive and a per-request timeout; this module adds bounded retries that honour
  * `Retry-After`, refuses to send credentials to any host but the configured ones, and never follows redirects.
  */
-import * as tl from 'azure-pipelines-task-lib/task';
+import { loc } from './messages.generated';
 import { HttpClient, type HttpClientResponse } from 'typed-rest-client/HttpClient';
 import type { IRequestHandler, IRequestOptions } from 'typed-rest-client/Interfaces';
 import { TaskError, TransportError } from './errors';
@@ -136,7 +136,7 @@ export class HttpLayer {
     const url = new URL(request.url);
     const headers = request.headers ?? {};
     if (Object.keys(headers).some((h) => h.toLowerCase() === 'authorization') && !this.trusted.has(url.origin)) {
-      throw new TaskError(tl.loc('UntrustedHost', url.origin));
+      throw new TaskError(loc('UntrustedHost', url.origin));
     }
     const started = Date.now();
     const label = `${request.method} ${url.origin}${url.pathname}`;
@@ -149,37 +149,37 @@ export class HttpLayer {
         const retryable = request.retry === 'idempotent' ? TRANSIENT_STATUS.has(response.status) : UNPROCESSED_STATUS.has(response.status);
         if (!retryable) {
           if (request.retry === 'unprocessed-only' && response.status >= 500) {
-            throw new TransportError(tl.loc('AnswerLost', label, `HTTP ${response.status}`), true);
+            throw new TransportError(loc('AnswerLost', label, `HTTP ${response.status}`), true);
           }
           return response;
         }
         const hinted = retryAfterMs(response.headers, Date.now());
         if (response.status === 429 || hinted !== undefined) this.events.onThrottle?.();
         waitMs = hinted ?? this.backoff(attempt);
-        failure = response.status === 429 ? tl.loc('Throttled', label) : tl.loc('Unavailable', label, response.status);
+        failure = response.status === 429 ? loc('Throttled', label) : loc('Unavailable', label, response.status);
         if (hinted !== undefined && hinted > this.retry.maxElapsedMs) {
-          throw new TransportError(tl.loc('ThrottledTooLong', label, Math.ceil(hinted / 1000)), false);
+          throw new TransportError(loc('ThrottledTooLong', label, Math.ceil(hinted / 1000)), false);
         }
       } catch (err) {
         if (err instanceof TaskError) throw err;
         const code = errorCode(err);
         const message = String((err as Error)?.message ?? err);
-        if (code !== undefined && TLS_ERRORS.has(code)) throw new TransportError(tl.loc('TlsUntrusted', label, code), false);
-        if (/statusCode=407/.test(message)) throw new TransportError(tl.loc('ProxyAuth', label), false);
-        if (/tunneling socket/i.test(message)) throw new TransportError(tl.loc('ProxyFailed', label, clip(message, 120)), false);
+        if (code !== undefined && TLS_ERRORS.has(code)) throw new TransportError(loc('TlsUntrusted', label, code), false);
+        if (/statusCode=407/.test(message)) throw new TransportError(loc('ProxyAuth', label), false);
+        if (/tunneling socket/i.test(message)) throw new TransportError(loc('ProxyFailed', label, clip(message, 120)), false);
         const timedOut = /timeout/i.test(String((err as Error)?.message)) || code === 'ETIMEDOUT';
         this.settings.debug(`${label} -> ${code ?? 'error'}${timedOut ? ' (timed out)' : ''} (attempt ${attempt})`);
         const unprocessed = code !== undefined && UNPROCESSED_ERRORS.has(code);
         const what = timedOut
-          ? tl.loc('TimedOut', label, Math.round(this.settings.timeoutMs / 1000))
-          : tl.loc('NetworkError', label, code ?? String((err as Error)?.message ?? err));
-        if (request.retry === 'unprocessed-only' && !unprocessed) throw new TransportError(tl.loc('AnswerLost', label, what), true);
+          ? loc('TimedOut', label, Math.round(this.settings.timeoutMs / 1000))
+          : loc('NetworkError', label, code ?? String((err as Error)?.message ?? err));
+        if (request.retry === 'unprocessed-only' && !unprocessed) throw new TransportError(loc('AnswerLost', label, what), true);
         waitMs = this.backoff(attempt);
         failure = what;
       }
       const elapsed = Date.now() - started;
       if (attempt >= this.retry.maxAttempts || elapsed + waitMs > this.retry.maxElapsedMs) {
-        throw new TransportError(tl.loc('GaveUp', failure, attempt, Math.round((elapsed + 999) / 1000)), false);
+        throw new TransportError(loc('GaveUp', failure, attempt, Math.round((elapsed + 999) / 1000)), false);
       }
       this.settings.debug(`${label}: retrying in ${waitMs} ms`);
       await sleep(waitMs);

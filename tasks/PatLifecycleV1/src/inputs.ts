@@ -2,7 +2,7 @@
  * A generic reader of task inputs: each value trimmed, checked and parsed, every problem recorded with the input it
  * is about (never decided by searching message text). The task's own rules are in params.ts.
  */
-import * as tl from 'azure-pipelines-task-lib/task';
+import { loc, type KeysTaking } from './messages.generated';
 
 /** Returns the raw input value, or undefined/empty when not set. */
 export type InputReader = (name: string) => string | undefined;
@@ -34,41 +34,41 @@ export class Inputs {
     if (value === '') return undefined;
     const macro = MACRO.exec(value);
     if (macro) {
-      this.report(name, tl.loc('UnexpandedVariable', name, macro[1], macro[1]));
+      this.report(name, loc('UnexpandedVariable', name, macro[1], macro[1]));
       return undefined;
     }
     return value;
   }
 
-  required<T>(name: string, parse: (v: string) => T | undefined, invalidKey: string): T | undefined {
+  required<T>(name: string, parse: (v: string) => T | undefined, invalidKey: KeysTaking<2>): T | undefined {
     const value = this.raw(name);
     if (value === undefined) {
-      if (!this.reported.has(name)) this.report(name, tl.loc('InputRequired', name));
+      if (!this.reported.has(name)) this.report(name, loc('InputRequired', name));
       return undefined;
     }
     return this.parsed(name, value, parse, invalidKey);
   }
 
-  optional<T>(name: string, parse: (v: string) => T | undefined, invalidKey: string): T | undefined {
+  optional<T>(name: string, parse: (v: string) => T | undefined, invalidKey: KeysTaking<2>): T | undefined {
     const value = this.raw(name);
     return value === undefined ? undefined : this.parsed(name, value, parse, invalidKey);
   }
 
-  protected parsed<T>(name: string, value: string, parse: (v: string) => T | undefined, invalidKey: string): T | undefined {
+  protected parsed<T>(name: string, value: string, parse: (v: string) => T | undefined, invalidKey: KeysTaking<2>): T | undefined {
     const result = parse(value);
-    if (result === undefined) this.report(name, tl.loc(invalidKey, name, value));
+    if (result === undefined) this.report(name, loc(invalidKey, name, value));
     return result;
   }
 
   secret(name: string, required: boolean): string | undefined {
     const value = this.raw(name);
     if (value === undefined) {
-      if (required && !this.reported.has(name)) this.report(name, tl.loc('SecretRequired', name));
+      if (required && !this.reported.has(name)) this.report(name, loc('SecretRequired', name));
       return undefined;
     }
     // Never echo a secret back: say what is wrong with it, not what it is.
     if (/\s/.test(value) || value.length < 16) {
-      this.report(name, tl.loc('SecretMalformed', name));
+      this.report(name, loc('SecretMalformed', name));
       return undefined;
     }
     return value;
@@ -78,7 +78,7 @@ export class Inputs {
     const value = this.raw(name);
     if (value === undefined) return fallback;
     const found = allowed.find((a) => a.toLowerCase() === value.toLowerCase());
-    if (!found) this.report(name, tl.loc('ChoiceInvalid', name, value, allowed.join(', ')));
+    if (!found) this.report(name, loc('ChoiceInvalid', name, value, allowed.join(', ')));
     return found ?? fallback;
   }
 
@@ -87,7 +87,7 @@ export class Inputs {
     if (value === undefined) return fallback;
     if (/^true$/i.test(value)) return true;
     if (/^false$/i.test(value)) return false;
-    this.report(name, tl.loc('BoolInvalid', name, value));
+    this.report(name, loc('BoolInvalid', name, value));
     return fallback;
   }
 
@@ -96,7 +96,7 @@ export class Inputs {
     if (value === undefined) return undefined;
     const n = /^[+-]?\d+$/.test(value) ? Number(value) : NaN;
     if (!Number.isSafeInteger(n) || n < min || n > max) {
-      this.report(name, tl.loc('IntegerInvalid', name, value, min, max));
+      this.report(name, loc('IntegerInvalid', name, value, min, max));
       return undefined;
     }
     return n;
@@ -108,22 +108,22 @@ export class Inputs {
     if (value === undefined) return undefined;
     const ms = ISO_DATE.test(value) ? Date.parse(value) : NaN;
     if (Number.isNaN(ms)) {
-      this.report(name, tl.loc('DateInvalid', name, value));
+      this.report(name, loc('DateInvalid', name, value));
       return undefined;
     }
     if (ms <= now.getTime()) {
-      this.report(name, tl.loc('DateInPast', name, value));
+      this.report(name, loc('DateInPast', name, value));
       return undefined;
     }
     if (ms > now.getTime() + maxDays * 86_400_000) {
-      this.report(name, tl.loc('DateTooFar', name, value, maxDays));
+      this.report(name, loc('DateTooFar', name, value, maxDays));
       return undefined;
     }
     return new Date(ms);
   }
 
   /** Names or ids, one per line or separated by commas. */
-  list(name: string, parse: (v: string) => string | undefined, invalidKey: string): readonly string[] {
+  list(name: string, parse: (v: string) => string | undefined, invalidKey: KeysTaking<2>): readonly string[] {
     const value = this.raw(name);
     if (value === undefined) return [];
     const items = [
@@ -145,17 +145,17 @@ export class Inputs {
     try {
       url = new URL(value);
     } catch {
-      this.report(name, tl.loc('UrlInvalid', name, value));
+      this.report(name, loc('UrlInvalid', name, value));
       return fallback;
     }
     const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
     const httpOk = url.protocol === 'http:' && loopback && loopbackHttp;
     if (url.protocol !== 'https:' && !httpOk) {
-      this.report(name, tl.loc('UrlNotHttps', name, value));
+      this.report(name, loc('UrlNotHttps', name, value));
       return fallback;
     }
     if (url.username || url.password || url.search || url.hash || (!allowPath && url.pathname !== '/')) {
-      this.report(name, tl.loc('UrlShape', name, value));
+      this.report(name, loc('UrlShape', name, value));
       return fallback;
     }
     return `${url.origin}${url.pathname}`.replace(/\/+$/, '');

@@ -2,7 +2,7 @@
  * A small client for Azure Key Vault secrets (REST 7.4): set a new version of a secret, read the current one's
  * attributes and tags. The value is sent once and never read back.
  */
-import * as tl from 'azure-pipelines-task-lib/task';
+import { loc } from './messages.generated';
 import { ApiError } from './errors';
 import type { HttpLayer } from './http';
 import { clip, neutralize } from './sanitize';
@@ -65,8 +65,8 @@ export class KeyVaultApi {
     if (response.status >= 200 && response.status < 300 && json && typeof json === 'object') return json;
     const error = (json as { error?: { code?: string; message?: string; innerError?: { code?: string } } } | undefined)?.error;
     const detail = clip(neutralize([error?.code, error?.innerError?.code, error?.message].filter((x) => x).join(': ') || `HTTP ${response.status}`), 300);
-    if (response.status === 401 || response.status === 403) throw new ApiError(tl.loc('KeyVaultForbidden', this.base, name, detail), response.status);
-    if (response.status === 404) throw new ApiError(tl.loc('KeyVaultNotFound', this.base, name, detail), 404);
-    throw new ApiError(tl.loc('KeyVaultFailed', this.base, name, response.status, detail), response.status);
+    if (response.status === 401 || response.status === 403) throw new ApiError(loc('KeyVaultForbidden', this.base, name, detail), response.status);
+    if (response.status === 404) throw new ApiError(loc('KeyVaultNotFound', this.base, name, detail), 404);
+    throw new ApiError(loc('KeyVaultFailed', this.base, name, response.status, detail), response.status);
   }
 }

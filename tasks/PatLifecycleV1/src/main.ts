@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tl from 'azure-pipelines-task-lib/task';
+import { loc } from './messages.generated';
 import { signIn } from './entra';
 import { TaskError } from './errors';
 import { HttpLayer, type ProxySettings } from './http';
@@ -87,7 +88,7 @@ function finish(result: tl.TaskResult, message: string): void {
 function failure(err: unknown): string {
   if (err instanceof TaskError) return err.message;
   tl.debug(neutralize((err as Error)?.stack ?? String(err)));
-  return tl.loc('Unexpected', neutralize((err as Error)?.message ?? String(err)));
+  return loc('Unexpected', neutralize((err as Error)?.message ?? String(err)));
 }
 
 /** The task's version, from the task.json beside it (one source of truth). */
@@ -109,9 +110,9 @@ function httpLayer(params: TaskParameters): HttpLayer {
   try {
     certs = prepareCertificates(agentCert, process.env.NODE_EXTRA_CA_CERTS, tl.getVariable('Agent.TempDirectory') || os.tmpdir());
   } catch (err) {
-    throw new TaskError(tl.loc('CaFileUnreadable', agentCert?.caFile ?? '', clip(String((err as Error)?.message ?? err), 200)));
+    throw new TaskError(loc('CaFileUnreadable', agentCert?.caFile ?? '', clip(String((err as Error)?.message ?? err), 200)));
   }
-  for (const problem of certs.problems) tl.warning(problem === 'ClientCertNoKey' ? tl.loc('ClientCertNoKey') : tl.loc('ClientCertUnreadable'));
+  for (const problem of certs.problems) tl.warning(problem === 'ClientCertNoKey' ? loc('ClientCertNoKey') : loc('ClientCertUnreadable'));
   return new HttpLayer({
     timeoutMs: params.requestTimeoutSeconds * 1000,
     userAgent: `PatLifecycle/${taskVersion()} (Azure Pipelines task; node ${process.version})`,
@@ -140,7 +141,7 @@ function groupAccess(params: TaskParameters): GroupAccess | undefined {
   const jobToken = tl.getEndpointAuthorizationParameter('SYSTEMVSSCONNECTION', 'AccessToken', true);
   const collectionUrl = tl.getVariable('System.CollectionUri') || tl.getVariable('System.TeamFoundationCollectionUri');
   const project = tl.getVariable('System.TeamProject');
-  if (!jobToken || !collectionUrl || !project) throw new TaskError(tl.loc('NoJobToken'));
+  if (!jobToken || !collectionUrl || !project) throw new TaskError(loc('NoJobToken'));
   registerSecret(jobToken);
   return { collectionUrl, project, projectId: tl.getVariable('System.TeamProjectId') || undefined, jobToken };
 }
@@ -149,10 +150,10 @@ function groupAccess(params: TaskParameters): GroupAccess | undefined {
 function refreshTokenNote(params: TaskParameters, persistence: SecretPersistence | undefined, refreshToken: string | undefined): string | undefined {
   if (!refreshToken) return undefined;
   if (persistence?.refreshTokenStoredAt)
-    return tl.loc('RefreshTokenStored', params.refreshTokenVariable, persistence.groupName, persistence.refreshTokenStoredAt.toISOString());
+    return loc('RefreshTokenStored', params.refreshTokenVariable, persistence.groupName, persistence.refreshTokenStoredAt.toISOString());
   // Stored nowhere: a pipeline that looks green today stops on the day Entra refuses the stored token.
-  tl.warning(tl.loc('RefreshTokenNotStored'));
-  return tl.loc('RefreshTokenOutput');
+  tl.warning(loc('RefreshTokenNotStored'));
+  return loc('RefreshTokenOutput');
 }
 
 export async function run(): Promise<void> {
@@ -160,7 +161,6 @@ export async function run(): Promise<void> {
   /** Written on failure too: what failed and what is still valid (the message says), and what was stored. */
   let summary: { title: string; notes: string[] } | undefined;
   try {
-    tl.setResourcePath(path.join(__dirname, 'task.json'));
     const params = parseParameters(readInput, new Date(), (name) => tl.getVariable(name));
     if (params.operation !== 'get') {
       const target = params.operation === 'signIn' ? params.variableGroup : (params.displayName ?? params.authorizationId);
@@ -174,7 +174,7 @@ export async function run(): Promise<void> {
       params.variableGroup &&
       params.tokenVariableGroup.toLowerCase() === params.variableGroup.toLowerCase()
     )
-      tl.warning(tl.loc('SharedGroupWarning', params.variableGroup));
+      tl.warning(loc('SharedGroupWarning', params.variableGroup));
     http = httpLayer(params);
     const pool = new AdaptivePool(params.parallelRequests);
     http.events.onThrottle = () => pool.shrink();
@@ -204,7 +204,7 @@ export async function run(): Promise<void> {
       registerSecret,
       (message) => tl.debug(message),
     );
-    log.info(auth.user ? tl.loc('SignedIn', neutralize(auth.user)) : tl.loc('SignedInNoName'));
+    log.info(auth.user ? loc('SignedIn', neutralize(auth.user)) : loc('SignedInNoName'));
     if (auth.newRefreshToken) outputs.refreshToken(auth.newRefreshToken);
 
     const { persistence, targets } = deliveryTargets(params, access, arm, http, auth.newRefreshToken);
@@ -313,7 +313,7 @@ async function revokeUndelivered(
   writeOnTheWire: () => boolean,
 ): Promise<string> {
   const ids = [...pending];
-  if (ids.length === 0) return tl.loc('CancelledNothingPending');
+  if (ids.length === 0) return loc('CancelledNothingPending');
   const bounded = <T>(p: Promise<T>, ms: number): Promise<T | undefined> =>
     Promise.race([p.catch(() => undefined), new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), ms).unref())]);
   const holds = new Set<string>();
@@ -340,14 +340,14 @@ async function revokeUndelivered(
   }
   const lines: string[] = [];
   for (const id of ids) {
-    if (holds.has(id.toLowerCase())) lines.push(tl.loc('CancelledDelivered', id));
-    else if (unknown) lines.push(tl.loc('CancelledUnknown', id));
+    if (holds.has(id.toLowerCase())) lines.push(loc('CancelledDelivered', id));
+    else if (unknown) lines.push(loc('CancelledUnknown', id));
     else {
       const done = await bounded(
         api.revoke(id).then(() => true),
         CANCEL_REVOKE_MS,
       );
-      lines.push(done ? tl.loc('CancelledRevoked', id) : tl.loc('CancelledNotRevoked', id));
+      lines.push(done ? loc('CancelledRevoked', id) : loc('CancelledNotRevoked', id));
     }
   }
   return lines.join('\n');
@@ -359,12 +359,12 @@ const CANCEL_REVOKE_MS = 2500;
 
 function cancelled(signal: NodeJS.Signals): void {
   if (finished) return;
-  const cleanUp = onCancel ?? (() => Promise.resolve(tl.loc('CancelledNothingPending')));
+  const cleanUp = onCancel ?? (() => Promise.resolve(loc('CancelledNothingPending')));
   onCancel = undefined;
   void cleanUp()
     .catch((err: unknown) => failure(err))
     .then((what) => {
-      finish(tl.TaskResult.Cancelled, tl.loc('Cancelled', signal, what));
+      finish(tl.TaskResult.Cancelled, loc('Cancelled', signal, what));
       process.exit(0);
     });
 }

@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tl from 'azure-pipelines-task-lib/task';
+import { loc } from './messages.generated';
 import type { OperationResult, OutputSink, SummaryRow } from './operations';
 import type { PatToken } from './patsApi';
 import { neutralize } from './sanitize';
@@ -75,7 +76,7 @@ export class TaskOutputs implements OutputSink {
       count = Math.floor((count * MAX_TOKENS_JSON) / json.length);
       json = JSON.stringify(all.slice(0, count));
     }
-    if (count < all.length) tl.warning(tl.loc('TokensTruncated', count, all.length));
+    if (count < all.length) tl.warning(loc('TokensTruncated', count, all.length));
     tl.setVariable(OUTPUT.tokens, json, false, true);
   }
 
@@ -95,9 +96,9 @@ function cell(s: string): string {
 export function summaryMarkdown(title: string, result: OperationResult, now: Date, extra: readonly string[] = []): string {
   const lines = [`### ${cell(title)}`, '', cell(result.message), ''];
   if (result.rows.length > 0) {
-    lines.push(tl.loc('SummaryHeader'), '|---|---|---|---|---:|---|');
+    lines.push(loc('SummaryHeader'), '|---|---|---|---|---:|---|');
     for (const { pat, status } of result.rows.slice(0, MAX_ROWS)) lines.push(summaryRow(pat, status, now));
-    if (result.rows.length > MAX_ROWS) lines.push('', tl.loc('MoreNotShown', result.rows.length - MAX_ROWS));
+    if (result.rows.length > MAX_ROWS) lines.push('', loc('MoreNotShown', result.rows.length - MAX_ROWS));
     lines.push('');
   }
   for (const issue of result.issues) lines.push(`> ⚠️ ${cell(issue)}`, '');
@@ -130,7 +131,7 @@ export function failureMarkdown(title: string, message: string, extra: readonly 
  * the step's own name when it has one, so that several steps can be told apart.
  */
 export function summaryTitle(operation: string, target: string | undefined, stepName: string | undefined): string {
-  const what = tl.loc('SummaryTitle', [operation, target].filter((x) => x).join(' '));
+  const what = loc('SummaryTitle', [operation, target].filter((x) => x).join(' '));
   // Default step names: YAML's (the task's name), the classic editor's (instanceNameFormat, old and new).
   return stepName &&
     !stepName.startsWith('PatLifecycle') &&

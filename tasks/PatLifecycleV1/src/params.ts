@@ -1,8 +1,8 @@
 /**
- * Task inputs -> one typed, validated, read-only object. Pure apart from `tl.loc` for the messages: every
- * problem is found here, before any network call, and all problems are reported together.
+ * Task inputs -> one typed, validated, read-only object. Pure: every problem is found here, before any network
+ * call, and all problems are reported together.
  */
-import * as tl from 'azure-pipelines-task-lib/task';
+import { loc } from './messages.generated';
 import { InputError } from './errors';
 import { Inputs, type InputReader } from './inputs';
 
@@ -131,10 +131,10 @@ export function parseParameters(read: InputReader, now: Date, variable: InputRea
   const scope = p.scope(operation);
   const lifetimeDays = p.integer('lifetimeDays', 1, MAX_LIFETIME_DAYS);
   const validToInput = p.date('validTo', now, MAX_LIFETIME_DAYS);
-  if (lifetimeDays !== undefined && validToInput) problems.push(tl.loc('LifetimeAndValidTo'));
+  if (lifetimeDays !== undefined && validToInput) problems.push(loc('LifetimeAndValidTo'));
   // Global PATs are retired: creating or regenerating one is refused since 2026-03-15, and every global PAT stops
   // working on 2026-12-01 (Azure DevOps release notes, sprint 270). The input stays for pipelines that set false.
-  if (p.bool('allOrgs', false)) problems.push(tl.loc('AllOrgsRetired'));
+  if (p.bool('allOrgs', false)) problems.push(loc('AllOrgsRetired'));
   const rotateWhenExpiringWithinDays = p.integer('rotateWhenExpiringWithinDays', 0, MAX_LIFETIME_DAYS);
   const keepPrevious = p.integer('keepPrevious', 0, 100) ?? 0;
   const createIfMissing = p.bool('createIfMissing', true);
@@ -161,13 +161,13 @@ export function parseParameters(read: InputReader, now: Date, variable: InputRea
   // The refresh token can make full-access PATs: it stays in the rotation pipeline's own group, and the PAT goes to
   // the group consumers link. One group for both only when asked for.
   const patGroup = tokenVariableGroup ?? (allowSharedGroup ? variableGroup : undefined);
-  if (tokenVariable && !patGroup) problems.push(tl.loc(variableGroup ? 'TokenVariableSharedGroup' : 'TokenVariableNeedsGroup'));
-  if (tokenVariableGroup && !tokenVariable) problems.push(tl.loc('TokenVariableGroupNeedsVariable'));
+  if (tokenVariable && !patGroup) problems.push(loc(variableGroup ? 'TokenVariableSharedGroup' : 'TokenVariableNeedsGroup'));
+  if (tokenVariableGroup && !tokenVariable) problems.push(loc('TokenVariableGroupNeedsVariable'));
   const shared = !!patGroup && !!variableGroup && patGroup.toLowerCase() === variableGroup.toLowerCase();
-  if (tokenVariable && shared && !allowSharedGroup) problems.push(tl.loc('SharedGroupRefused', variableGroup));
+  if (tokenVariable && shared && !allowSharedGroup) problems.push(loc('SharedGroupRefused', variableGroup));
   if (tokenVariable && shared && tokenVariable.toLowerCase() === refreshTokenVariable.toLowerCase())
-    problems.push(tl.loc('TokenVariableSameAsRefresh', tokenVariable));
-  if (signIn && !variableGroup && !p.reported.has('variableGroup')) problems.push(tl.loc('SignInNeedsVariableGroup'));
+    problems.push(loc('TokenVariableSameAsRefresh', tokenVariable));
+  if (signIn && !variableGroup && !p.reported.has('variableGroup')) problems.push(loc('SignInNeedsVariableGroup'));
 
   if (problems.length > 0) throw new InputError(problems);
 
@@ -216,11 +216,11 @@ class Reader extends Inputs {
   organization(fallback: string | undefined, customService: boolean): string | undefined {
     const value = this.raw('organization') ?? fallback?.trim();
     if (!value) {
-      if (!this.reported.has('organization')) this.report('organization', tl.loc('InputRequired', 'organization'));
+      if (!this.reported.has('organization')) this.report('organization', loc('InputRequired', 'organization'));
       return undefined;
     }
     const name = organizationName(value) ?? (customService ? anyCollectionName(value) : undefined);
-    if (!name) this.report('organization', tl.loc('OrganizationInvalid', value));
+    if (!name) this.report('organization', loc('OrganizationInvalid', value));
     return name;
   }
 
@@ -228,20 +228,20 @@ class Reader extends Inputs {
     const value = this.raw('displayName');
     const selects = !(operation === 'create' || (operation === 'update' && authorizationId));
     if (value === undefined) {
-      if (operation === 'create') this.report(undefined, tl.loc('DisplayNameRequired'));
-      else if (selects && operation !== 'list' && operation !== 'signIn' && !authorizationId) this.report(undefined, tl.loc('SelectorRequired', operation));
+      if (operation === 'create') this.report(undefined, loc('DisplayNameRequired'));
+      else if (selects && operation !== 'list' && operation !== 'signIn' && !authorizationId) this.report(undefined, loc('SelectorRequired', operation));
       return undefined;
     }
-    if (value.length > 256) this.report(undefined, tl.loc('DisplayNameTooLong', value.length));
-    else if (!selects && value.includes('*')) this.report(undefined, tl.loc('DisplayNameWildcard', value));
-    else if (selects && authorizationId && operation !== 'list') this.report(undefined, tl.loc('SelectorBoth', operation));
+    if (value.length > 256) this.report(undefined, loc('DisplayNameTooLong', value.length));
+    else if (!selects && value.includes('*')) this.report(undefined, loc('DisplayNameWildcard', value));
+    else if (selects && authorizationId && operation !== 'list') this.report(undefined, loc('SelectorBoth', operation));
     return value;
   }
 
   scope(operation: Operation): string | undefined {
     const value = this.raw('scope');
     if (value === undefined) {
-      if (operation === 'create') this.report(undefined, tl.loc('ScopeRequired'));
+      if (operation === 'create') this.report(undefined, loc('ScopeRequired'));
       return undefined;
     }
     // Scopes are case-insensitive: the service stores them lower-cased (and sorted).
@@ -255,11 +255,11 @@ class Reader extends Inputs {
     ];
     const bad = items.filter((s) => !SCOPE_ITEM.test(s));
     if (bad.length > 0) {
-      this.report(undefined, tl.loc('ScopeInvalid', bad.join(' ')));
+      this.report(undefined, loc('ScopeInvalid', bad.join(' ')));
       return undefined;
     }
     if (items.includes('app_token') && items.length > 1) {
-      this.report(undefined, tl.loc('ScopeFullWithOthers'));
+      this.report(undefined, loc('ScopeFullWithOthers'));
       return undefined;
     }
     return items.join(' ');
@@ -273,7 +273,7 @@ class Reader extends Inputs {
     const customUrl = this.raw('keyVaultUrl') === undefined ? undefined : this.url('keyVaultUrl', '', true);
     if (!connection && !vaultName && !secretName && !customUrl) return undefined;
     if (!connection || !secretName || (!vaultName && !customUrl)) {
-      this.report(undefined, tl.loc('KeyVaultIncomplete'));
+      this.report(undefined, loc('KeyVaultIncomplete'));
       return undefined;
     }
     const url = customUrl || `https://${vaultName}.vault.azure.net`;
@@ -285,11 +285,11 @@ class Reader extends Inputs {
     if (value === undefined) return DEFAULTS.apiVersion;
     const m = API_VERSION.exec(value);
     if (!m) {
-      this.report(undefined, tl.loc('ApiVersionInvalid', value));
+      this.report(undefined, loc('ApiVersionInvalid', value));
       return DEFAULTS.apiVersion;
     }
     const version = Number(m[1]) * 10 + Number(m[2]);
-    if (version < 61) this.report(undefined, tl.loc('ApiVersionTooOld', value));
+    if (version < 61) this.report(undefined, loc('ApiVersionTooOld', value));
     return value;
   }
 }

@@ -3,7 +3,7 @@
  * azure-devops-node-api. It turns every answer the service is known to give (JSON, typed error bodies,
  * `patTokenError` in a 200 or a 4xx, HTML sign-in pages, redirects, truncated bodies) into data or a typed error.
  */
-import * as tl from 'azure-pipelines-task-lib/task';
+import { loc, type KeysTaking } from './messages.generated';
 import { ApiError } from './errors';
 import type { HttpLayer, HttpResponse, RetryMode } from './http';
 import { clip, neutralize } from './sanitize';
@@ -87,7 +87,7 @@ export class PatsApi implements PatsClient {
     if (options.isSortAscending !== undefined) query.isSortAscending = String(options.isSortAscending);
     if (continuationToken) query.continuationToken = continuationToken;
     const body = await this.call<Partial<PagedPatTokens>>('GET', query, undefined, 'idempotent');
-    if (!Array.isArray(body.patTokens)) throw new ApiError(tl.loc('ApiUnexpected', 'list', 'patTokens'));
+    if (!Array.isArray(body.patTokens)) throw new ApiError(loc('ApiUnexpected', 'list', 'patTokens'));
     return { patTokens: body.patTokens.map(fromService), continuationToken: typeof body.continuationToken === 'string' ? body.continuationToken : '' };
   }
 
@@ -124,14 +124,14 @@ export class PatsApi implements PatsClient {
       if (response.status === 200) return 'accepted';
       // No such resource behind serviceUrl (a proxy or a stand-in service): nothing said about the PAT.
       if (response.status === 404 || response.status === 405 || response.status === 501) return 'unavailable';
-      if (attempt >= 3 || (response.status !== 401 && response.status !== 403)) throw new ApiError(tl.loc('VerifyStatus', response.status), response.status);
+      if (attempt >= 3 || (response.status !== 401 && response.status !== 403)) throw new ApiError(loc('VerifyStatus', response.status), response.status);
       await new Promise((resolve) => setTimeout(resolve, 1000 * attempt));
     }
   }
 
   private result(body: PatTokenResult, operation: string): PatToken {
     if (body.patTokenError && body.patTokenError !== 'none') throw patTokenError(body);
-    if (!body.patToken || typeof body.patToken.authorizationId !== 'string') throw new ApiError(tl.loc('ApiUnexpected', operation, 'patToken'));
+    if (!body.patToken || typeof body.patToken.authorizationId !== 'string') throw new ApiError(loc('ApiUnexpected', operation, 'patToken'));
     return fromService(body.patToken);
   }
 
@@ -217,32 +217,32 @@ export function parseAnswer<T>(response: HttpResponse, emptyOk = false, source?:
   const type = headers['content-type'] ?? '';
   const html = /html/i.test(type) || /^\s*</.test(body);
   if (status === 203 || (status >= 300 && status < 400) || (html && status < 400)) {
-    throw new ApiError(source ? tl.loc('AdoSignInPage', source.service, status, source.credential) : tl.loc('ApiSignInPage', status), status);
+    throw new ApiError(source ? loc('AdoSignInPage', source.service, status, source.credential) : loc('ApiSignInPage', status), status);
   }
   let json: unknown;
   if (body.trim() !== '' && !html) {
     try {
       json = JSON.parse(body);
     } catch {
-      throw new ApiError(source ? tl.loc('AdoBadJson', source.service, status) : tl.loc('ApiBadJson', status), status);
+      throw new ApiError(source ? loc('AdoBadJson', source.service, status) : loc('ApiBadJson', status), status);
     }
   }
   if (status >= 200 && status < 300) {
     if (json === undefined) {
       if (emptyOk) return undefined as T;
-      throw new ApiError(source ? tl.loc('AdoEmpty', source.service, status) : tl.loc('ApiEmpty', status), status);
+      throw new ApiError(source ? loc('AdoEmpty', source.service, status) : loc('ApiEmpty', status), status);
     }
     return json as T;
   }
   const fields = (json ?? {}) as Record<string, unknown>;
-  const message = typeof fields.message === 'string' ? clip(neutralize(fields.message)) : html ? tl.loc('ApiHtmlBody') : '';
-  if (source) throw new ApiError(tl.loc('AdoFailed', source.service, status, source.credential, message || tl.loc('ApiNoMessage')), status);
+  const message = typeof fields.message === 'string' ? clip(neutralize(fields.message)) : html ? loc('ApiHtmlBody') : '';
+  if (source) throw new ApiError(loc('AdoFailed', source.service, status, source.credential, message || loc('ApiNoMessage')), status);
   if (typeof fields.patTokenError === 'string' && fields.patTokenError !== 'none') throw patTokenError(fields as unknown as PatTokenResult, status);
-  if ((status === 401 || status === 403) && /service principal/i.test(message)) throw new ApiError(tl.loc('ApiServicePrincipal', message), status);
-  if (status === 401) throw new ApiError(tl.loc('ApiUnauthorized', message), status);
-  if (status === 403) throw new ApiError(tl.loc('ApiForbidden', message), status);
-  if (status === 404) throw new ApiError(tl.loc('ApiNotFound', message), status);
-  throw new ApiError(tl.loc('ApiFailed', status, message || tl.loc('ApiNoMessage')), status);
+  if ((status === 401 || status === 403) && /service principal/i.test(message)) throw new ApiError(loc('ApiServicePrincipal', message), status);
+  if (status === 401) throw new ApiError(loc('ApiUnauthorized', message), status);
+  if (status === 403) throw new ApiError(loc('ApiForbidden', message), status);
+  if (status === 404) throw new ApiError(loc('ApiNotFound', message), status);
+  throw new ApiError(loc('ApiFailed', status, message || loc('ApiNoMessage')), status);
 }
 
 /** `patTokenError` -> a message that says what to do. */
@@ -250,10 +250,10 @@ export function patTokenError(result: Pick<PatTokenResult, 'patTokenError' | 'pa
   const code = neutralize(result.patTokenError);
   const detail = result.patTokenErrorMessage ? ` ${clip(neutralize(result.patTokenErrorMessage))}` : '';
   const key = PAT_ERROR_HINTS[result.patTokenError] ?? 'PatErrorOther';
-  return new ApiError(tl.loc(key, code, detail), status, result.patTokenError);
+  return new ApiError(loc(key, code, detail), status, result.patTokenError);
 }
 
-const PAT_ERROR_HINTS: Record<string, string> = {
+const PAT_ERROR_HINTS: Record<string, KeysTaking<2>> = {
   displayNameRequired: 'PatErrorDisplayName',
   invalidDisplayName: 'PatErrorDisplayName',
   invalidValidTo: 'PatErrorValidTo',

@@ -6,7 +6,7 @@
  * update: reading it says which PAT the group holds without reading the secret. Every PAT write is checked by
  * reading the group back; a write whose answer was lost is decided the same way, never assumed.
  */
-import * as tl from 'azure-pipelines-task-lib/task';
+import { loc } from './messages.generated';
 import { TaskError } from './errors';
 import type { VariableGroup, VariableGroupsApi } from './variableGroupsApi';
 
@@ -68,13 +68,13 @@ export async function writeAndReadBack(step: {
   try {
     holds = await step.read();
   } catch {
-    const why = writeError instanceof Error ? tl.loc('WriteFailed', writeError.message) : tl.loc('WriteAnsweredOk');
-    throw new DeliveryError(tl.loc('TargetUnknown', step.label, step.id, why), 'unknown');
+    const why = writeError instanceof Error ? loc('WriteFailed', writeError.message) : loc('WriteAnsweredOk');
+    throw new DeliveryError(loc('TargetUnknown', step.label, step.id, why), 'unknown');
   }
   const id = step.id.toLowerCase();
   if (holds === id) return;
   if (holds !== undefined && holds !== step.heldBefore) {
-    throw new DeliveryError(tl.loc('TargetSuperseded', step.label, holds, step.id), 'superseded', holds);
+    throw new DeliveryError(loc('TargetSuperseded', step.label, holds, step.id), 'superseded', holds);
   }
   throw new DeliveryError(writeError instanceof Error ? writeError.message : step.didNotStick(holds), 'notDelivered', holds);
 }
@@ -100,7 +100,7 @@ export class SecretPersistence {
   }
 
   get label(): string {
-    return tl.loc('VariableGroupLabel', this.groupName);
+    return loc('VariableGroupLabel', this.groupName);
   }
 
   /** The id of the PAT the group holds now (its companion variable), read fresh; undefined when it names none. */
@@ -132,7 +132,7 @@ export class SecretPersistence {
       heldBefore: companionOf(this.group, tokenVariable),
       write: () => this.store(values),
       read: () => this.deliveredId(),
-      didNotStick: (holds) => tl.loc('DeliveryDidNotStick', this.groupName, tokenVariable, holds ?? tl.loc('Nothing')),
+      didNotStick: (holds) => loc('DeliveryDidNotStick', this.groupName, tokenVariable, holds ?? loc('Nothing')),
     });
     this.patStoredAt = new Date();
     if (this.refreshToken) this.refreshTokenStoredAt ??= this.patStoredAt;

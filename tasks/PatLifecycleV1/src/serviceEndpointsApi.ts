@@ -4,7 +4,7 @@
  * organization-level `PUT {org}/_apis/serviceendpoint/endpoints/{id}`, with the whole endpoint in the body.
  * Confidential parameters come back as null; sent back as null they keep their stored value.
  */
-import * as tl from 'azure-pipelines-task-lib/task';
+import { loc } from './messages.generated';
 import { ApiError } from './errors';
 import type { HttpLayer } from './http';
 import { parseAnswer } from './patsApi';
@@ -51,11 +51,11 @@ export class ServiceEndpointsApi {
       // An unknown id may answer 200 with an empty body.
       const found = await this.call<ServiceEndpoint | undefined>('GET', `${this.projectBase}/${nameOrId}`, nameOrId, undefined, true);
       if (found?.id) return found;
-      throw new ApiError(tl.loc('ServiceConnectionNotFound', nameOrId), 404);
+      throw new ApiError(loc('ServiceConnectionNotFound', nameOrId), 404);
     }
     const list = await this.call<{ value?: ServiceEndpoint[] }>('GET', `${this.projectBase}?endpointNames=${encodeURIComponent(nameOrId)}`, nameOrId);
     const exact = (list.value ?? []).filter((e) => e.name.toLowerCase() === nameOrId.toLowerCase());
-    if (exact.length !== 1) throw new ApiError(tl.loc('ServiceConnectionNotFound', nameOrId), 404);
+    if (exact.length !== 1) throw new ApiError(loc('ServiceConnectionNotFound', nameOrId), 404);
     return exact[0];
   }
 
@@ -68,8 +68,8 @@ export class ServiceEndpointsApi {
     const headers: Record<string, string> = { Authorization: `Bearer ${this.accessToken}`, Accept: 'application/json' };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     const response = await this.http.send({ method, url: full, headers, body: body === undefined ? undefined : JSON.stringify(body), retry: 'idempotent' });
-    if (response.status === 401 || response.status === 403) throw new ApiError(tl.loc('ServiceConnectionForbidden', label, response.status), response.status);
-    if (response.status === 404) throw new ApiError(tl.loc('ServiceConnectionNotFound', label), 404);
-    return parseAnswer<T>(response, emptyOk, { service: tl.loc('ServiceConnectionApiName'), credential: tl.loc('JobTokenCredential') });
+    if (response.status === 401 || response.status === 403) throw new ApiError(loc('ServiceConnectionForbidden', label, response.status), response.status);
+    if (response.status === 404) throw new ApiError(loc('ServiceConnectionNotFound', label), 404);
+    return parseAnswer<T>(response, emptyOk, { service: loc('ServiceConnectionApiName'), credential: loc('JobTokenCredential') });
   }
 }

@@ -3,7 +3,7 @@
  * Vault secret. Each names the PAT it holds by a non-secret marker written with the secret, so that every write can
  * be read back (writeAndReadBack) and a later run can tell which PAT is in use there.
  */
-import * as tl from 'azure-pipelines-task-lib/task';
+import { loc } from './messages.generated';
 import { ApiError } from './errors';
 import type { KeyVaultApi } from './keyVaultApi';
 import type { DeliveryTarget } from './operations';
@@ -23,7 +23,7 @@ export class ServiceConnectionTarget implements DeliveryTarget {
   ) {}
 
   get label(): string {
-    return tl.loc('ServiceConnectionLabel', neutralize(this.ref));
+    return loc('ServiceConnectionLabel', neutralize(this.ref));
   }
 
   async deliveredId(): Promise<string | undefined> {
@@ -35,7 +35,7 @@ export class ServiceConnectionTarget implements DeliveryTarget {
     const scheme = endpoint.authorization?.scheme ?? '';
     const field = SECRET_FIELD[scheme.toLowerCase()];
     if (!field || (scheme.toLowerCase() === 'none' && endpoint.type.toLowerCase() !== 'externalnugetfeed')) {
-      throw new DeliveryError(tl.loc('ServiceConnectionScheme', neutralize(endpoint.name), neutralize(endpoint.type), neutralize(scheme)), 'notDelivered');
+      throw new DeliveryError(loc('ServiceConnectionScheme', neutralize(endpoint.name), neutralize(endpoint.type), neutralize(scheme)), 'notDelivered');
     }
     // Only the secret field and the marker change; confidential parameters the API returned as null go back as
     // null, which keeps their stored values.
@@ -50,7 +50,7 @@ export class ServiceConnectionTarget implements DeliveryTarget {
       heldBefore: marker(endpoint),
       write: () => this.api.update(updated),
       read: () => this.deliveredId(),
-      didNotStick: (holds) => tl.loc('TargetDidNotStick', this.label, holds ?? tl.loc('Nothing')),
+      didNotStick: (holds) => loc('TargetDidNotStick', this.label, holds ?? loc('Nothing')),
     });
   }
 }
@@ -68,7 +68,7 @@ export class KeyVaultTarget implements DeliveryTarget {
   ) {}
 
   get label(): string {
-    return tl.loc('KeyVaultLabel', this.secretName, this.vaultUrl);
+    return loc('KeyVaultLabel', this.secretName, this.vaultUrl);
   }
 
   async deliveredId(): Promise<string | undefined> {
@@ -95,7 +95,7 @@ export class KeyVaultTarget implements DeliveryTarget {
           contentType: 'Azure DevOps PAT',
         }),
       read: () => this.deliveredId(),
-      didNotStick: (holds) => tl.loc('TargetDidNotStick', this.label, holds ?? tl.loc('Nothing')),
+      didNotStick: (holds) => loc('TargetDidNotStick', this.label, holds ?? loc('Nothing')),
     });
   }
 }

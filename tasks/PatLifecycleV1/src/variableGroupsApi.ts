@@ -9,7 +9,7 @@
  * (`PUT {org}/_apis/distributedtask/variablegroups/{id}`) and names the group's projects in
  * `variableGroupProjectReferences`.
  */
-import * as tl from 'azure-pipelines-task-lib/task';
+import { loc } from './messages.generated';
 import { ApiError } from './errors';
 import type { HttpLayer } from './http';
 import { parseAnswer } from './patsApi';
@@ -57,7 +57,7 @@ export class VariableGroupsApi {
     if (/^\d+$/.test(idOrName)) return this.call<VariableGroup>('GET', `/${idOrName}`, idOrName);
     const found = await this.call<{ value?: VariableGroup[] }>('GET', `?groupName=${encodeURIComponent(idOrName)}`, idOrName);
     const exact = (found.value ?? []).filter((g) => g.name === idOrName);
-    if (exact.length !== 1) throw new ApiError(tl.loc('VariableGroupNotFound', idOrName));
+    if (exact.length !== 1) throw new ApiError(loc('VariableGroupNotFound', idOrName));
     return exact[0];
   }
 
@@ -100,12 +100,12 @@ export class VariableGroupsApi {
     const headers: Record<string, string> = { Authorization: `Bearer ${this.accessToken}`, Accept: 'application/json' };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     const response = await this.http.send({ method, url, headers, body: body === undefined ? undefined : JSON.stringify(body), retry: 'idempotent' });
-    if (response.status === 401) throw new ApiError(tl.loc('VariableGroupUnauthorized', groupLabel), 401);
-    if (response.status === 403) throw new ApiError(tl.loc('VariableGroupForbidden', groupLabel), 403);
-    if (response.status === 404) throw new ApiError(tl.loc('VariableGroupNotFound', groupLabel), 404);
+    if (response.status === 401) throw new ApiError(loc('VariableGroupUnauthorized', groupLabel), 401);
+    if (response.status === 403) throw new ApiError(loc('VariableGroupForbidden', groupLabel), 403);
+    if (response.status === 404) throw new ApiError(loc('VariableGroupNotFound', groupLabel), 404);
     return parseAnswer<T>(response, false, {
-      service: tl.loc('VariableGroupApiName'),
-      credential: tl.loc(this.tokenOf === 'job' ? 'JobTokenCredential' : 'UserTokenCredential'),
+      service: loc('VariableGroupApiName'),
+      credential: loc(this.tokenOf === 'job' ? 'JobTokenCredential' : 'UserTokenCredential'),
     });
   }
 }

@@ -3,13 +3,13 @@
  * (with its marker), the lost-answer recovery, the check that the PAT works, the delivery to every target with its
  * read-back, and which of a name's PATs is the one in use (deliveryView) and which were abandoned.
  */
-import * as tl from 'azure-pipelines-task-lib/task';
 import { ApiError, TaskError, TransportError } from '../errors';
 import { DeliveryError } from '../persistence';
 import { sameScopes, type PatCreateRequest, type PatToken } from '../patsApi';
 import { neutralize } from '../sanitize';
 import type { Context, DeliveryTarget, SummaryRow } from './context';
 import { describe, errorText, listAll, revokeAll, revokeQuietly, shortenedWarning } from './select';
+import { loc } from '../messages.generated';
 
 /** How long a PAT may take from its create to its delivery: younger undelivered PATs may be another run's. */
 export const IN_FLIGHT_MS = 15 * 60_000;
@@ -46,12 +46,12 @@ export async function deliveryView(ctx: Context, siblings: readonly PatToken[], 
   // Every target must hold the same PAT; one that holds another (or none: a target added since) gets the next one.
   const behind = targets.filter((_, i) => named[i] !== deliveredId);
   if (behind.length > 0 && !ctx.params.authorizationId) {
-    issues.push(tl.loc('TargetsDisagree', behind.map((t) => t.label).join(', '), deliveredId ?? tl.loc('Nothing')));
+    issues.push(loc('TargetsDisagree', behind.map((t) => t.label).join(', '), deliveredId ?? loc('Nothing')));
     view.mustRotate = true;
   }
   const delivered = deliveredId ? siblings.find((p) => p.authorizationId.toLowerCase() === deliveredId) : undefined;
   if (!delivered && deliveredId && !ctx.params.authorizationId) {
-    issues.push(tl.loc('DeliveredNotActive', targets[0]?.label ?? '', deliveredId));
+    issues.push(loc('DeliveredNotActive', targets[0]?.label ?? '', deliveredId));
     view.mustRotate = true;
   }
   // The current PAT: the delivered one, else (no companion yet, or no target) the newest. Only PATs of its exact
@@ -72,7 +72,7 @@ export async function deliveryView(ctx: Context, siblings: readonly PatToken[], 
     view.inFlight.push(...young_);
   }
   if (view.inFlight.length > 0) {
-    issues.push(tl.loc('OverlapDetected', view.inFlight.map((p) => `${p.authorizationId} (${p.validFrom})`).join(', ')));
+    issues.push(loc('OverlapDetected', view.inFlight.map((p) => `${p.authorizationId} (${p.validFrom})`).join(', ')));
   }
   return view;
 }
@@ -87,9 +87,8 @@ export async function revokeAbandoned(ctx: Context, view: DeliveryView, issues: 
   if (view.abandoned.length === 0 && extra.length === 0) return [];
   const { revoked, failed } = await revokeAll(ctx, [...view.abandoned, ...extra]);
   for (const pat of revoked)
-    if (view.abandoned.includes(pat)) ctx.log.warn(tl.loc('AbandonedRevoked', neutralize(pat.displayName), pat.authorizationId, pat.validFrom));
-  for (const { pat, reason } of failed)
-    issues.push(tl.loc('RotateRevokeFailed', pat.authorizationId, neutralize(pat.displayName), reason, pat.authorizationId));
+    if (view.abandoned.includes(pat)) ctx.log.warn(loc('AbandonedRevoked', neutralize(pat.displayName), pat.authorizationId, pat.validFrom));
+  for (const { pat, reason } of failed) issues.push(loc('RotateRevokeFailed', pat.authorizationId, neutralize(pat.displayName), reason, pat.authorizationId));
   return [
     ...revoked.map((pat) => ({ pat, status: view.abandoned.includes(pat) ? 'revoked (never delivered)' : 'revoked' })),
     ...failed.map(({ pat }) => ({ pat, status: 'revoke failed' })),
@@ -126,9 +125,9 @@ export async function createAndDeliver(
       pat = await api.create(request);
     } catch (err) {
       if (!(err instanceof TransportError && err.maybeCommitted)) throw err;
-      log.warn(tl.loc('CreateAnswerLost', err.message));
+      log.warn(loc('CreateAnswerLost', err.message));
       await lostCreate(ctx, request, known, startedAgentMs, err);
-      if (attempt >= 2) throw new TaskError(tl.loc('CreateFailedTwice', err.message));
+      if (attempt >= 2) throw new TaskError(loc('CreateFailedTwice', err.message));
       continue;
     }
     ctx.pending?.add(pat.authorizationId);
@@ -136,19 +135,19 @@ export async function createAndDeliver(
     if (token === undefined) {
       const notRevoked = await revokeQuietly(ctx, pat.authorizationId);
       ctx.pending?.delete(pat.authorizationId);
-      throw new ApiError(`${tl.loc('CreateNoUsableSecret', neutralize(pat.displayName), pat.authorizationId)}${notRevoked ? `\n${notRevoked}` : ''}`);
+      throw new ApiError(`${loc('CreateNoUsableSecret', neutralize(pat.displayName), pat.authorizationId)}${notRevoked ? `\n${notRevoked}` : ''}`);
     }
     const delivered = { ...pat, token };
     out.secret(token);
     if (ctx.verify) {
       try {
-        if ((await ctx.verify(token)) === 'accepted') log.info(tl.loc('Verified', delivered.authorizationId));
-        else log.warn(tl.loc('VerifyUnavailable', delivered.authorizationId));
+        if ((await ctx.verify(token)) === 'accepted') log.info(loc('Verified', delivered.authorizationId));
+        else log.warn(loc('VerifyUnavailable', delivered.authorizationId));
       } catch (err) {
         ctx.pending?.delete(delivered.authorizationId);
         const notRevoked = await revokeQuietly(ctx, delivered.authorizationId);
         throw new TaskError(
-          `${tl.loc('VerifyRefused', delivered.authorizationId, errorText(err))}\n${notRevoked ?? tl.loc('UndeliveredRevoked', delivered.authorizationId)}`,
+          `${loc('VerifyRefused', delivered.authorizationId, errorText(err))}\n${notRevoked ?? loc('UndeliveredRevoked', delivered.authorizationId)}`,
         );
       }
     }
@@ -157,7 +156,7 @@ export async function createAndDeliver(
     out.pat(delivered);
     ctx.pending?.delete(delivered.authorizationId);
     issues.push(...shortenedWarning(request.validTo, delivered, true));
-    log.info(tl.loc('Created', describe(delivered, ctx.now())));
+    log.info(loc('Created', describe(delivered, ctx.now())));
     return delivered;
   }
 }
@@ -179,7 +178,7 @@ export async function deliver(ctx: Context, pat: PatToken & { token: string }): 
     try {
       await target.storePat({ token: pat.token, authorizationId: pat.authorizationId, validTo: pat.validTo });
       outcomes.push({ target });
-      const line = tl.loc('DeliveredTo', target.label, pat.authorizationId);
+      const line = loc('DeliveredTo', target.label, pat.authorizationId);
       ctx.deliveries?.push(line);
       ctx.log.info(line);
     } catch (error) {
@@ -191,20 +190,20 @@ export async function deliver(ctx: Context, pat: PatToken & { token: string }): 
   ctx.pending?.delete(pat.authorizationId);
   const outcome = (e: unknown): string => (e instanceof DeliveryError ? e.outcome : 'notDelivered');
   const report = outcomes
-    .map((o) => (o.error === undefined ? tl.loc('TargetHoldsNew', o.target.label) : tl.loc('TargetFailed', o.target.label, errorText(o.error))))
+    .map((o) => (o.error === undefined ? loc('TargetHoldsNew', o.target.label) : loc('TargetFailed', o.target.label, errorText(o.error))))
     .join('\n');
   if (failed.some((o) => outcome(o.error) === 'unknown')) {
     // A target may hold the new PAT or the old one: revoking either could break what uses it.
-    throw new TaskError(`${report}\n${tl.loc('DeliveryUnknownBothKept', pat.authorizationId)}`);
+    throw new TaskError(`${report}\n${loc('DeliveryUnknownBothKept', pat.authorizationId)}`);
   }
   const held = outcomes.filter((o) => o.error === undefined);
-  if (held.length > 0) throw new TaskError(`${report}\n${tl.loc('DeliveryPartial', pat.authorizationId)}`);
+  if (held.length > 0) throw new TaskError(`${report}\n${loc('DeliveryPartial', pat.authorizationId)}`);
   const notRevoked = await revokeQuietly(ctx, pat.authorizationId);
   if (failed.every((o) => outcome(o.error) === 'superseded')) {
     // Another run delivered its PAT after this one everywhere: ours is in no one's hands; theirs must stay.
-    throw new Superseded(`${report}\n${notRevoked ?? tl.loc('SupersededRevoked', pat.authorizationId)}`);
+    throw new Superseded(`${report}\n${notRevoked ?? loc('SupersededRevoked', pat.authorizationId)}`);
   }
-  throw new TaskError(`${report}\n${notRevoked ?? tl.loc('UndeliveredRevoked', pat.authorizationId)}`);
+  throw new TaskError(`${report}\n${notRevoked ?? loc('UndeliveredRevoked', pat.authorizationId)}`);
 }
 
 /** The secret as the agent can register and mask it: one line of printable characters, or undefined. */
@@ -227,7 +226,7 @@ export async function lostCreate(ctx: Context, request: PatCreateRequest, known:
   try {
     active = await listAll(ctx.api, 'active');
   } catch (err) {
-    throw new TaskError(tl.loc('PossibleOrphan', neutralize(request.displayName), when, cause.message, errorText(err)));
+    throw new TaskError(loc('PossibleOrphan', neutralize(request.displayName), when, cause.message, errorText(err)));
   }
   const delivered = await ctx.targets?.[0]?.deliveredId().catch(() => undefined);
   const startedServiceMs = startedAgentMs + (ctx.api.serviceNow().getTime() - Date.now()) - CLOCK_TOLERANCE_MS;
@@ -243,9 +242,9 @@ export async function lostCreate(ctx: Context, request: PatCreateRequest, known:
   const orphans = exact.length > 0 ? exact : candidates;
   if (orphans.length === 0) return;
   if (orphans.length > 1) {
-    throw new TaskError(tl.loc('OrphansAmbiguous', neutralize(request.displayName), orphans.map((p) => `${p.authorizationId} (${p.validFrom})`).join(', ')));
+    throw new TaskError(loc('OrphansAmbiguous', neutralize(request.displayName), orphans.map((p) => `${p.authorizationId} (${p.validFrom})`).join(', ')));
   }
   const { failed } = await revokeAll(ctx, orphans, true);
-  if (failed.length > 0) throw new TaskError(tl.loc('OrphanNotRevoked', failed.map((f) => f.pat.authorizationId).join(', '), cause.message));
-  ctx.log.warn(tl.loc('OrphanRevoked', orphans[0].authorizationId));
+  if (failed.length > 0) throw new TaskError(loc('OrphanNotRevoked', failed.map((f) => f.pat.authorizationId).join(', '), cause.message));
+  ctx.log.warn(loc('OrphanRevoked', orphans[0].authorizationId));
 }

@@ -1,10 +1,10 @@
 /** list: every PAT of a filter (and a name pattern), sorted by expiry; expiry thresholds warn or fail, with the table. */
-import * as tl from 'azure-pipelines-task-lib/task';
 import type { PatToken } from '../patsApi';
 import { neutralize } from '../sanitize';
 import { daysLeft } from '../time';
 import type { Context, OperationResult } from './context';
 import { describe, listAll, nameMatcher, names, statusOf } from './select';
+import { loc } from '../messages.generated';
 
 /** PATs listed one per line in the log; the outputs carry them all. */
 const MAX_LOGGED = 500;
@@ -14,9 +14,9 @@ export async function list(ctx: Context): Promise<OperationResult> {
   const all = await listAll(ctx.api, params.displayFilterOption);
   const pats = params.displayName ? all.filter(nameMatcher(params.displayName)) : all;
   pats.sort((a, b) => Date.parse(a.validTo) - Date.parse(b.validTo));
-  log.info(tl.loc('ListFound', pats.length, params.displayFilterOption, params.displayName ? ` '${neutralize(params.displayName)}'` : ''));
+  log.info(loc('ListFound', pats.length, params.displayFilterOption, params.displayName ? ` '${neutralize(params.displayName)}'` : ''));
   for (const pat of pats.slice(0, MAX_LOGGED)) log.info(`  ${describe(pat, ctx.now())}`);
-  if (pats.length > MAX_LOGGED) log.info(tl.loc('MoreNotShown', pats.length - MAX_LOGGED));
+  if (pats.length > MAX_LOGGED) log.info(loc('MoreNotShown', pats.length - MAX_LOGGED));
   out.tokens(pats);
   const issues: string[] = [];
   // The API does not say which PATs are revoked: with a filter other than active, ask for the active ones too.
@@ -39,9 +39,9 @@ export async function list(ctx: Context): Promise<OperationResult> {
     days === undefined ? [] : pats.filter((p) => activeIds.has(p.authorizationId) && daysLeft(p.validTo, ctx.now()) <= days);
   const failing = expiring(params.failOnExpiringWithinDays);
   const warning = expiring(params.warnOnExpiringWithinDays);
-  if (warning.length > 0) issues.push(tl.loc('ExpiringWarn', warning.length, params.warnOnExpiringWithinDays, names(warning)));
+  if (warning.length > 0) issues.push(loc('ExpiringWarn', warning.length, String(params.warnOnExpiringWithinDays), names(warning)));
   for (const row of rows) if (warning.includes(row.pat) || failing.includes(row.pat)) row.status = 'expiring';
   // A failing check still gets its table: the run you most want one for.
-  const failure = failing.length > 0 ? tl.loc('ExpiringFail', failing.length, params.failOnExpiringWithinDays, names(failing)) : undefined;
-  return { issues, message: failure ?? tl.loc('ListDone', pats.length), rows, failure };
+  const failure = failing.length > 0 ? loc('ExpiringFail', failing.length, String(params.failOnExpiringWithinDays), names(failing)) : undefined;
+  return { issues, message: failure ?? loc('ListDone', pats.length), rows, failure };
 }

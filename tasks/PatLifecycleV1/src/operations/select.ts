@@ -2,12 +2,12 @@
  * Finding PATs: every page of a list, a PAT by id with its real status, the one PAT a selector names, name
  * patterns; and revoking, with each failure checked against the active list. Shared by every operation.
  */
-import * as tl from 'azure-pipelines-task-lib/task';
 import { ApiError, TaskError } from '../errors';
 import { decodeHtmlEntities, isNotFound, type DisplayFilterOption, type PatsClient, type PatToken } from '../patsApi';
 import { neutralize } from '../sanitize';
 import { daysLeft } from '../time';
 import type { Context } from './context';
+import { loc } from '../messages.generated';
 
 /**
  * Revokes each PAT. A failed DELETE is not taken at its word: the service refuses to revoke a PAT that is already
@@ -25,7 +25,7 @@ export async function revokeAll(
   outcomes.forEach((o, i) => {
     if (o.status === 'fulfilled') {
       revoked.push(pats[i]);
-      if (!quiet) ctx.log.info(tl.loc('Revoked', neutralize(pats[i].displayName), pats[i].authorizationId));
+      if (!quiet) ctx.log.info(loc('Revoked', neutralize(pats[i].displayName), pats[i].authorizationId));
     } else failed.push({ pat: pats[i], reason: errorText(o.reason) });
   });
   const now = ctx.now();
@@ -38,7 +38,7 @@ export async function revokeAll(
       const gone = failed.filter((f) => statusOf(f.pat, now) === 'active' && !active.has(f.pat.authorizationId.toLowerCase()));
       for (const { pat } of gone) {
         revoked.push(pat);
-        ctx.log.info(tl.loc('RevokeConfirmed', neutralize(pat.displayName), pat.authorizationId));
+        ctx.log.info(loc('RevokeConfirmed', neutralize(pat.displayName), pat.authorizationId));
       }
       failed = failed.filter((f) => !gone.includes(f));
     }
@@ -49,7 +49,7 @@ export async function revokeAll(
 /** Revokes one PAT; undefined when done, else a message that names it as still active. */
 export async function revokeQuietly(ctx: Context, id: string): Promise<string | undefined> {
   const { failed } = await revokeAll(ctx, [{ authorizationId: id, displayName: '', scope: '', validFrom: '', validTo: '', targetAccounts: [] }], true);
-  return failed.length > 0 ? tl.loc('UndeliveredNotRevoked', id, failed[0].reason) : undefined;
+  return failed.length > 0 ? loc('UndeliveredNotRevoked', id, failed[0].reason) : undefined;
 }
 
 /** Pages read at most: 100,000 PATs, far beyond any real account. */
@@ -70,8 +70,8 @@ export async function listAll(api: PatsClient, filter: DisplayFilterOption): Pro
     for (const pat of page.patTokens) if (!byId.has(pat.authorizationId.toLowerCase())) byId.set(pat.authorizationId.toLowerCase(), pat);
     token = page.continuationToken || undefined;
     if (token === undefined) return [...byId.values()];
-    if (tokens.has(token) || byId.size === before) throw new ApiError(tl.loc('ApiPagingLoop', pages));
-    if (pages >= MAX_PAGES) throw new ApiError(tl.loc('ApiPagingTooLong', MAX_PAGES, byId.size));
+    if (tokens.has(token) || byId.size === before) throw new ApiError(loc('ApiPagingLoop', pages));
+    if (pages >= MAX_PAGES) throw new ApiError(loc('ApiPagingTooLong', MAX_PAGES, byId.size));
     tokens.add(token);
   }
 }
@@ -98,8 +98,8 @@ export async function findById(ctx: Context, id: string): Promise<{ pat: PatToke
 /** A PAT selected by id that must exist and not be revoked (get, update, rotate). */
 export async function existing(ctx: Context, id: string, operation: string): Promise<{ pat: PatToken; status: 'active' | 'expired' }> {
   const found = await findById(ctx, id);
-  if (!found) throw new TaskError(tl.loc('PatNotFoundById', id));
-  if (found.status === 'revoked') throw new TaskError(tl.loc('PatRevokedById', neutralize(found.pat.displayName), id, operation));
+  if (!found) throw new TaskError(loc('PatNotFoundById', id));
+  if (found.status === 'revoked') throw new TaskError(loc('PatRevokedById', neutralize(found.pat.displayName), id, operation));
   return { pat: found.pat, status: found.status };
 }
 
@@ -108,10 +108,10 @@ export async function selectOne(ctx: Context): Promise<PatToken> {
   if (params.authorizationId) return (await existing(ctx, params.authorizationId, params.operation)).pat;
   const pattern = params.displayName as string;
   const matches = (await listAll(api, 'active')).filter(nameMatcher(pattern));
-  if (matches.length === 0) throw new TaskError(tl.loc('NoMatch', neutralize(pattern)));
+  if (matches.length === 0) throw new TaskError(loc('NoMatch', neutralize(pattern)));
   if (matches.length > 1)
     throw new TaskError(
-      tl.loc('Ambiguous', matches.length, neutralize(pattern), matches.map((p) => `${neutralize(p.displayName)} (${p.authorizationId})`).join(', ')),
+      loc('Ambiguous', matches.length, neutralize(pattern), matches.map((p) => `${neutralize(p.displayName)} (${p.authorizationId})`).join(', ')),
     );
   return matches[0];
 }
@@ -155,13 +155,13 @@ export function statusOf(pat: PatToken, now: Date): string {
 export function shortenedWarning(requested: string, granted: PatToken, explicit: boolean): string[] {
   const asked = Date.parse(requested);
   const got = Date.parse(granted.validTo);
-  return explicit && got < asked - 60_000 ? [tl.loc('ValidToShortened', granted.validTo, requested)] : [];
+  return explicit && got < asked - 60_000 ? [loc('ValidToShortened', granted.validTo, requested)] : [];
 }
 
 export function describe(pat: PatToken, now: Date): string {
   const days = daysLeft(pat.validTo, now);
-  const where = tl.loc(pat.targetAccounts === null ? 'AllOrganizations' : 'ThisOrganization');
-  return tl.loc('PatLine', neutralize(pat.displayName), pat.authorizationId, neutralize(pat.scope), pat.validTo, days, where);
+  const where = loc(pat.targetAccounts === null ? 'AllOrganizations' : 'ThisOrganization');
+  return loc('PatLine', neutralize(pat.displayName), pat.authorizationId, neutralize(pat.scope), pat.validTo, days, where);
 }
 
 export function names(pats: readonly PatToken[]): string {

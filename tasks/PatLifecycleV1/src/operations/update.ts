@@ -1,8 +1,8 @@
 /** update: new scopes, expiry or name for a PAT, keeping what is not given; never asks to keep a PAT global. */
-import * as tl from 'azure-pipelines-task-lib/task';
 import { neutralize } from '../sanitize';
 import type { Context, OperationResult } from './context';
 import { describe, selectOne, shortenedWarning } from './select';
+import { loc } from '../messages.generated';
 
 export async function update(ctx: Context): Promise<OperationResult> {
   const { params, api, log, out } = ctx;
@@ -17,10 +17,10 @@ export async function update(ctx: Context): Promise<OperationResult> {
     allOrgs: false as const,
   };
   const issues: string[] = [];
-  if (target.targetAccounts === null) issues.push(tl.loc('UpdateGlobalToOrg', neutralize(target.displayName), params.organization));
+  if (target.targetAccounts === null) issues.push(loc('UpdateGlobalToOrg', neutralize(target.displayName), params.organization));
   const updated = await api.update(request);
   issues.push(...shortenedWarning(request.validTo, updated, params.expirySpecified));
-  log.info(tl.loc('Updated', describe(updated, ctx.now())));
+  log.info(loc('Updated', describe(updated, ctx.now())));
   out.pat(updated);
-  return { issues, message: tl.loc('UpdateDone', neutralize(updated.displayName), updated.authorizationId), rows: [{ pat: updated, status: 'updated' }] };
+  return { issues, message: loc('UpdateDone', neutralize(updated.displayName), updated.authorizationId), rows: [{ pat: updated, status: 'updated' }] };
 }

@@ -45,6 +45,8 @@ export interface HttpSettings {
   /** Origins (`https://host:port`) that may receive credentials. */
   trustedOrigins: readonly string[];
   debug: (message: string) => void;
+  /** Called when the service throttles (429, or 503 with Retry-After): bulk work backs off (pool.ts). */
+  onThrottle?: () => void;
   /** Called by dispose (e.g. to remove files written for the certificates). */
   onDispose?: () => void;
 }
@@ -71,11 +73,6 @@ export interface HttpResponse {
   body: string;
 }
 
-export interface HttpEvents {
-  /** Called when the service throttles (429, or 503 with Retry-After); used to shrink concurrent pools. */
-  onThrottle?: () => void;
-}
-
 const TRANSIENT_STATUS = new Set([408, 429, 500, 502, 503, 504]);
 const UNPROCESSED_STATUS = new Set([429, 503]);
 const UNPROCESSED_ERRORS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
@@ -94,7 +91,6 @@ export class HttpLayer {
   private readonly client: HttpClient;
   private readonly retry: RetryPolicy;
   private readonly trusted: Set<string>;
-  readonly events: HttpEvents = {};
   /** Requests sent, retries included. */
   requestCount = 0;
   /** Service clock minus agent clock, by origin, from the latest answer's `Date` header. */
@@ -154,7 +150,7 @@ export class HttpLayer {
           return response;
         }
         const hinted = retryAfterMs(response.headers, Date.now());
-        if (response.status === 429 || hinted !== undefined) this.events.onThrottle?.();
+        if (response.status === 429 || hinted !== undefined) this.settings.onThrottle?.();
         waitMs = hinted ?? this.backoff(attempt);
         failure = response.status === 429 ? loc('Throttled', label) : loc('Unavailable', label, response.status);
         if (hinted !== undefined && hinted > this.retry.maxElapsedMs) {

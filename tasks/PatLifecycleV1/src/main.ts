@@ -101,7 +101,7 @@ function taskVersion(): string {
   }
 }
 
-function httpLayer(params: TaskParameters): HttpLayer {
+function httpLayer(params: TaskParameters, onThrottle: () => void): HttpLayer {
   const proxy = agentProxy();
   if (proxy?.proxyPassword) registerSecret(proxy.proxyPassword);
   const agentCert = tl.getHttpCertConfiguration();
@@ -122,6 +122,7 @@ function httpLayer(params: TaskParameters): HttpLayer {
     trustedOrigins: [params.authorityHost, params.serviceUrl],
     debug: (message) => tl.debug(message),
     onDispose: () => certs.dispose(),
+    onThrottle,
   });
 }
 
@@ -175,9 +176,8 @@ export async function run(): Promise<void> {
       params.tokenVariableGroup.toLowerCase() === params.variableGroup.toLowerCase()
     )
       tl.warning(loc('SharedGroupWarning', params.variableGroup));
-    http = httpLayer(params);
     const pool = new AdaptivePool(params.parallelRequests);
-    http.events.onThrottle = () => pool.shrink();
+    http = httpLayer(params, () => pool.shrink());
     if (params.operation === 'signIn') {
       // groupAccess returned it: signIn always has a variable group.
       const done = await firstSignIn(params, access as GroupAccess, http, log, registerSecret);

@@ -12,15 +12,13 @@ import { TaskError } from './errors';
 import { HttpLayer, type ProxySettings } from './http';
 import { prepareCertificates } from './certificates';
 import { firstSignIn } from './firstSignIn';
-import { runOperation, type DeliveryTarget, type Logger } from './operations';
+import { runOperation, type Logger } from './operations';
 import { SECRET_INPUTS, parseParameters, type TaskParameters } from './params';
 import { PatsApi } from './patsApi';
 import { SecretPersistence } from './persistence';
-import { armAccessToken, readArmConnection, type ArmConnection } from './azureRm';
-import { KeyVaultApi } from './keyVaultApi';
-import { ServiceEndpointsApi } from './serviceEndpointsApi';
-import { KeyVaultTarget, ServiceConnectionTarget } from './targets';
-import { VariableGroupsApi } from './variableGroupsApi';
+import { readArmConnection } from './azureRm';
+import { deliveryTargets } from './targets';
+import { revokeUndelivered } from './cancel';
 import { AdaptivePool } from './pool';
 import { TaskOutputs, failureMarkdown, summaryMarkdown, summaryTitle, uploadSummary } from './outputs';
 import { clip, neutralize, rememberSecret } from './sanitize';
@@ -207,7 +205,7 @@ export async function run(): Promise<void> {
     log.info(auth.user ? loc('SignedIn', neutralize(auth.user)) : loc('SignedInNoName'));
     if (auth.newRefreshToken) outputs.refreshToken(auth.newRefreshToken);
 
-    const { persistence, targets } = deliveryTargets(params, access, arm, http, auth.newRefreshToken);
+    const { persistence, targets } = deliveryTargets(params, access, arm, http, auth.newRefreshToken, registerSecret, (m) => tl.debug(m));
     const api = new PatsApi(http, params.serviceUrl, params.apiVersion, auth.accessToken);
     const pending = new Set<string>();
     const deliveries: string[] = [];
@@ -260,102 +258,8 @@ export async function run(): Promise<void> {
   }
 }
 
-/**
- * Where a new PAT goes before the outputs, in order (the first one's marker names the PAT in use): the PAT's
- * variable group, the service connections, the Key Vault. `persistence` keeps the refresh token in variableGroup
- * (the same object as the PAT's group when one group holds both).
- */
-function deliveryTargets(
-  params: TaskParameters,
-  access: GroupAccess | undefined,
-  arm: ArmConnection | undefined,
-  http: HttpLayer,
-  refreshToken: string | undefined,
-): { persistence?: SecretPersistence; targets: DeliveryTarget[] } {
-  if (!access) return { targets: [] };
-  const groups = new VariableGroupsApi(http, access.collectionUrl, access.project, access.jobToken, access.projectId);
-  const shared = !!params.tokenVariableGroup && !!params.variableGroup && params.tokenVariableGroup.toLowerCase() === params.variableGroup.toLowerCase();
-  const persistence = params.variableGroup
-    ? new SecretPersistence(groups, params.variableGroup, params.refreshTokenVariable, shared ? params.tokenVariable : undefined, refreshToken)
-    : undefined;
-  const targets: DeliveryTarget[] = [];
-  if (params.tokenVariableGroup && params.tokenVariable)
-    targets.push(
-      shared && persistence
-        ? persistence
-        : new SecretPersistence(groups, params.tokenVariableGroup, params.refreshTokenVariable, params.tokenVariable, undefined),
-    );
-  if (params.serviceConnections.length > 0) {
-    const endpoints = new ServiceEndpointsApi(http, access.collectionUrl, access.project, access.jobToken);
-    for (const ref of params.serviceConnections) targets.push(new ServiceConnectionTarget(endpoints, ref));
-  }
-  if (params.keyVault && arm) {
-    const vault = params.keyVault;
-    let token: Promise<string> | undefined;
-    const accessToken = () => (token ??= armAccessToken(http, arm, KeyVaultApi.resourceFor(vault.url), access.jobToken, registerSecret, (m) => tl.debug(m)));
-    targets.push(new KeyVaultTarget(new KeyVaultApi(http, vault.url, accessToken), vault.secretName, vault.url));
-  }
-  return { persistence, targets };
-}
-
 /** Set while an operation runs: what a cancelled run does before it ends. */
 let onCancel: (() => Promise<string>) | undefined;
-
-/**
- * A cancelled job (the agent signals the task) must not leave a PAT active that nobody has: each PAT this run
- * created and did not deliver is revoked. A PAT the variable group may hold is not: a write still on its way is
- * waited for, and the group is read to see which PAT it holds. Bounded, since the agent kills the task soon after.
- */
-async function revokeUndelivered(
-  api: PatsApi,
-  pending: ReadonlySet<string>,
-  targets: readonly DeliveryTarget[],
-  writeOnTheWire: () => boolean,
-): Promise<string> {
-  const ids = [...pending];
-  if (ids.length === 0) return loc('CancelledNothingPending');
-  const bounded = <T>(p: Promise<T>, ms: number): Promise<T | undefined> =>
-    Promise.race([p.catch(() => undefined), new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), ms).unref())]);
-  const holds = new Set<string>();
-  let unknown = false;
-  if (targets.length > 0) {
-    // A write between its retries cannot land any more once the task ends; one on the wire still may.
-    for (const until = Date.now() + CANCEL_WRITE_WAIT_MS; writeOnTheWire() && Date.now() < until;) await new Promise((r) => setTimeout(r, 50));
-    unknown = writeOnTheWire();
-    if (!unknown) {
-      const reads = await Promise.all(
-        targets.map((t) =>
-          bounded(
-            t.deliveredId().then((id) => ({ id })),
-            CANCEL_READ_MS,
-          ),
-        ),
-      );
-      for (const read of reads) {
-        if (!read)
-          unknown = true; // a target that cannot be read may hold the new PAT
-        else if (read.id) holds.add(read.id);
-      }
-    }
-  }
-  const lines: string[] = [];
-  for (const id of ids) {
-    if (holds.has(id.toLowerCase())) lines.push(loc('CancelledDelivered', id));
-    else if (unknown) lines.push(loc('CancelledUnknown', id));
-    else {
-      const done = await bounded(
-        api.revoke(id).then(() => true),
-        CANCEL_REVOKE_MS,
-      );
-      lines.push(done ? loc('CancelledRevoked', id) : loc('CancelledNotRevoked', id));
-    }
-  }
-  return lines.join('\n');
-}
-
-const CANCEL_WRITE_WAIT_MS = 2000;
-const CANCEL_READ_MS = 1500;
-const CANCEL_REVOKE_MS = 2500;
 
 function cancelled(signal: NodeJS.Signals): void {
   if (finished) return;

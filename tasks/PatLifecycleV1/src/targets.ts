@@ -5,11 +5,15 @@
  */
 import { loc } from './messages.generated';
 import { ApiError } from './errors';
-import type { KeyVaultApi } from './keyVaultApi';
 import type { DeliveryTarget } from './operations';
-import { DeliveryError, writeAndReadBack, type NewPat } from './persistence';
+import { armAccessToken, type ArmConnection } from './azureRm';
+import type { HttpLayer } from './http';
+import { KeyVaultApi } from './keyVaultApi';
+import type { TaskParameters } from './params';
+import { DeliveryError, SecretPersistence, writeAndReadBack, type NewPat } from './persistence';
+import { VariableGroupsApi } from './variableGroupsApi';
 import { neutralize } from './sanitize';
-import { SECRET_FIELD, type ServiceEndpoint, type ServiceEndpointsApi } from './serviceEndpointsApi';
+import { SECRET_FIELD, ServiceEndpointsApi, type ServiceEndpoint } from './serviceEndpointsApi';
 
 /** The endpoint data key that names the PAT a service connection holds (an assumption: data keeps extra keys). */
 export const ENDPOINT_MARKER = 'patLifecycleAuthorizationId';
@@ -98,4 +102,44 @@ export class KeyVaultTarget implements DeliveryTarget {
       didNotStick: (holds) => loc('TargetDidNotStick', this.label, holds ?? loc('Nothing')),
     });
   }
+}
+
+/**
+ * Where a new PAT goes before the outputs, in order (the first one's marker names the PAT in use): the PAT's
+ * variable group, the service connections, the Key Vault. `persistence` keeps the refresh token in variableGroup
+ * (the same object as the PAT's group when one group holds both).
+ */
+export function deliveryTargets(
+  params: TaskParameters,
+  access: { collectionUrl: string; project: string; projectId?: string; jobToken: string } | undefined,
+  arm: ArmConnection | undefined,
+  http: HttpLayer,
+  refreshToken: string | undefined,
+  registerSecret: (value: string) => void,
+  debug: (message: string) => void,
+): { persistence?: SecretPersistence; targets: DeliveryTarget[] } {
+  if (!access) return { targets: [] };
+  const groups = new VariableGroupsApi(http, access.collectionUrl, access.project, access.jobToken, access.projectId);
+  const shared = !!params.tokenVariableGroup && !!params.variableGroup && params.tokenVariableGroup.toLowerCase() === params.variableGroup.toLowerCase();
+  const persistence = params.variableGroup
+    ? new SecretPersistence(groups, params.variableGroup, params.refreshTokenVariable, shared ? params.tokenVariable : undefined, refreshToken)
+    : undefined;
+  const targets: DeliveryTarget[] = [];
+  if (params.tokenVariableGroup && params.tokenVariable)
+    targets.push(
+      shared && persistence
+        ? persistence
+        : new SecretPersistence(groups, params.tokenVariableGroup, params.refreshTokenVariable, params.tokenVariable, undefined),
+    );
+  if (params.serviceConnections.length > 0) {
+    const endpoints = new ServiceEndpointsApi(http, access.collectionUrl, access.project, access.jobToken);
+    for (const ref of params.serviceConnections) targets.push(new ServiceConnectionTarget(endpoints, ref));
+  }
+  if (params.keyVault && arm) {
+    const vault = params.keyVault;
+    let token: Promise<string> | undefined;
+    const accessToken = () => (token ??= armAccessToken(http, arm, KeyVaultApi.resourceFor(vault.url), access.jobToken, registerSecret, debug));
+    targets.push(new KeyVaultTarget(new KeyVaultApi(http, vault.url, accessToken), vault.secretName, vault.url));
+  }
+  return { persistence, targets };
 }

@@ -51,3 +51,17 @@ export function badVersion(text: string, why: string): EmuResponse {
 export function versionOutOfRange(text: string, range: string): EmuResponse {
   return typedError(400, 'VssVersionOutOfRangeException', `The api-version '${text}' is outside the range this resource supports (${range}).`);
 }
+
+/**
+ * The api-version check of the released distributedTask / serviceEndpoint routes: 4.1 (the recorded examples were
+ * made with 4.1-preview.1 and 6.0-preview.4 and answered 200) to 7.1, or 7.2 as a preview.
+ */
+export function checkReleasedVersion(req: EmuRequest): EmuResponse | undefined {
+  const text = requestedVersion(req);
+  if (text === undefined || text === '') return missingVersion(req);
+  const v = parseVersion(text);
+  if (!v) return badVersion(text, 'expected a form like 7.1 or 7.1-preview.1.');
+  const n = versionNumber(v);
+  if (n < 41 || n > 72 || (n === 72 && !v.preview)) return versionOutOfRange(text, '4.1 to 7.1, or 7.2-preview');
+  return undefined;
+}

@@ -1,7 +1,7 @@
 // Service endpoints (serviceEndpoint 7.1): GET one and GET by names on the project routes, PUT (Endpoints_Update
 // Service Endpoint) on the organization route and, as the 4.1 recorded example does, on the project route.
 import { AdoCaller, authenticateAdo, hasScope } from './adoAuth';
-import { badVersion, missingVersion, parseVersion, requestedVersion, versionNumber, versionOutOfRange } from './apiVersion';
+import { checkReleasedVersion } from './apiVersion';
 import { EmuRequest, EmuResponse, isObject, jsonResponse, parseJson, queryParam, typedError } from './http';
 import { isGuid } from './random';
 import { EndpointInternal, isConfidential, toApiEndpoint } from './serviceEndpointStore';
@@ -15,17 +15,6 @@ const DT_NS = { namespace: 'Microsoft.TeamFoundation.DistributedTask.WebApi', as
 
 export function isServiceEndpointPath(path: string): boolean {
   return COLLECTION_RE.test(path) || ITEM_RE.test(path) || ORG_ITEM_RE.test(path);
-}
-
-function checkVersion(req: EmuRequest): EmuResponse | undefined {
-  const text = requestedVersion(req);
-  if (text === undefined || text === '') return missingVersion(req);
-  const v = parseVersion(text);
-  if (!v) return badVersion(text, 'expected a form like 7.1 or 7.1-preview.4.');
-  const n = versionNumber(v);
-  // The recorded examples were made with 4.1-preview.1 and 6.0-preview.4 and answered 200.
-  if (n < 41 || n > 72 || (n === 72 && !v.preview)) return versionOutOfRange(text, '4.1 to 7.1, or 7.2-preview');
-  return undefined;
 }
 
 /** serviceEndpoint 7.1 `security`: reads take vso.serviceendpoint (or _query, _manage); the update takes _manage. */
@@ -57,7 +46,7 @@ export function handleServiceEndpoints(state: State, req: EmuRequest): EmuRespon
   const org = state.ensureOrg(orgName);
   const auth = authenticateAdo(state, req, org, true);
   if (!auth.ok) return auth.response;
-  const versionError = checkVersion(req);
+  const versionError = checkReleasedVersion(req);
   if (versionError) return versionError;
   const write = req.method !== 'GET';
   if (write && req.method !== 'PUT') return typedError(405, 'VssResourceNotFoundException', `The ${req.method} method is not supported here by this emulator.`);

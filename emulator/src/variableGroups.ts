@@ -2,7 +2,7 @@
 // organization-level route (distributedTask 7.1 Variablegroups_Update) and, as the variant says, the project-level
 // route of the 4.1 recorded example.
 import { AdoCaller, authenticateAdo, hasScope } from './adoAuth';
-import { badVersion, missingVersion, parseVersion, requestedVersion, versionNumber, versionOutOfRange } from './apiVersion';
+import { checkReleasedVersion } from './apiVersion';
 import { EmuRequest, EmuResponse, isObject, jsonResponse, parseJson, queryParam, typedError } from './http';
 import { State } from './state';
 import { GroupInternal, ProjectRecord, StoredVariable, toApiGroup } from './variableGroupStore';
@@ -14,17 +14,6 @@ const DT_NS = { namespace: 'Microsoft.TeamFoundation.DistributedTask.WebApi', as
 
 export function isVariableGroupPath(path: string): boolean {
   return COLLECTION_RE.test(path) || ITEM_RE.test(path) || ORG_ITEM_RE.test(path);
-}
-
-function checkVersion(req: EmuRequest): EmuResponse | undefined {
-  const text = requestedVersion(req);
-  if (text === undefined || text === '') return missingVersion(req);
-  const v = parseVersion(text);
-  if (!v) return badVersion(text, 'expected a form like 7.1 or 7.1-preview.2.');
-  const n = versionNumber(v);
-  // The recorded examples were made with 4.1-preview.1 and answered 200.
-  if (n < 41 || n > 72 || (n === 72 && !v.preview)) return versionOutOfRange(text, '4.1 to 7.1, or 7.2-preview');
-  return undefined;
 }
 
 function wildcardMatch(pattern: string, value: string): boolean {
@@ -59,7 +48,7 @@ export function handleVariableGroups(state: State, req: EmuRequest): EmuResponse
   const org = state.ensureOrg(orgName);
   const auth = authenticateAdo(state, req, org, true);
   if (!auth.ok) return auth.response;
-  const versionError = checkVersion(req);
+  const versionError = checkReleasedVersion(req);
   if (versionError) return versionError;
   const refused = scopeRefusal(auth.caller, req.method !== 'GET');
   if (refused) return refused;
@@ -98,7 +87,7 @@ function handleOrgItem(state: State, req: EmuRequest, orgName: string, idText: s
   const org = state.ensureOrg(orgName);
   const auth = authenticateAdo(state, req, org, true);
   if (!auth.ok) return auth.response;
-  const versionError = checkVersion(req);
+  const versionError = checkReleasedVersion(req);
   if (versionError) return versionError;
   if (req.method !== 'PUT') return typedError(405, 'VssResourceNotFoundException', `The ${req.method} method is not supported here by this emulator.`);
   const refused = scopeRefusal(auth.caller, true);

@@ -3,10 +3,10 @@
  * what to do. The entry point maps every error to one Failed result, once.
  */
 
-/** A failure the user can act on; `message` is the whole story. */
+/** A failure the user can act on; `message` is the whole story, `cause` the failure it comes from (for the debug log). */
 export class TaskError extends Error {
-  constructor(message: string) {
-    super(message);
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
     this.name = new.target.name;
   }
 }

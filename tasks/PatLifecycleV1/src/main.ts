@@ -84,7 +84,12 @@ function finish(result: tl.TaskResult, message: string): void {
 }
 
 function failure(err: unknown): string {
-  if (err instanceof TaskError) return err.message;
+  if (err instanceof TaskError) {
+    // What it came from, for System.Debug: the messages of the cause chain (our own, already safe), not stacks.
+    for (let cause = err.cause, depth = 0; cause instanceof Error && depth < 5; cause = cause.cause, depth++)
+      tl.debug(`caused by: ${neutralize(cause.message)}`);
+    return err.message;
+  }
   tl.debug(neutralize((err as Error)?.stack ?? String(err)));
   return loc('Unexpected', neutralize((err as Error)?.message ?? String(err)));
 }

@@ -25,8 +25,9 @@ export class DeliveryError extends TaskError {
     message: string,
     readonly outcome: 'notDelivered' | 'superseded' | 'unknown',
     readonly holds?: string,
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
   }
 }
 
@@ -67,16 +68,16 @@ export async function writeAndReadBack(step: {
   let holds: string | undefined;
   try {
     holds = await step.read();
-  } catch {
+  } catch (readError) {
     const why = writeError instanceof Error ? loc('WriteFailed', writeError.message) : loc('WriteAnsweredOk');
-    throw new DeliveryError(loc('TargetUnknown', step.label, step.id, why), 'unknown');
+    throw new DeliveryError(loc('TargetUnknown', step.label, step.id, why), 'unknown', undefined, { cause: readError });
   }
   const id = step.id.toLowerCase();
   if (holds === id) return;
   if (holds !== undefined && holds !== step.heldBefore) {
     throw new DeliveryError(loc('TargetSuperseded', step.label, holds, step.id), 'superseded', holds);
   }
-  throw new DeliveryError(writeError instanceof Error ? writeError.message : step.didNotStick(holds), 'notDelivered', holds);
+  throw new DeliveryError(writeError instanceof Error ? writeError.message : step.didNotStick(holds), 'notDelivered', holds, { cause: writeError });
 }
 
 export class SecretPersistence {

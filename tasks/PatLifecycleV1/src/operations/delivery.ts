@@ -127,7 +127,7 @@ export async function createAndDeliver(
       if (!(err instanceof TransportError && err.maybeCommitted)) throw err;
       log.warn(loc('CreateAnswerLost', err.message));
       await lostCreate(ctx, request, known, startedAgentMs, err);
-      if (attempt >= 2) throw new TaskError(loc('CreateFailedTwice', err.message));
+      if (attempt >= 2) throw new TaskError(loc('CreateFailedTwice', err.message), { cause: err });
       continue;
     }
     ctx.pending?.add(pat.authorizationId);
@@ -148,6 +148,7 @@ export async function createAndDeliver(
         const notRevoked = await revokeQuietly(ctx, delivered.authorizationId);
         throw new TaskError(
           `${loc('VerifyRefused', delivered.authorizationId, errorText(err))}\n${notRevoked ?? loc('UndeliveredRevoked', delivered.authorizationId)}`,
+          { cause: err },
         );
       }
     }
@@ -226,7 +227,7 @@ export async function lostCreate(ctx: Context, request: PatCreateRequest, known:
   try {
     active = await listAll(ctx.api, 'active');
   } catch (err) {
-    throw new TaskError(loc('PossibleOrphan', neutralize(request.displayName), when, cause.message, errorText(err)));
+    throw new TaskError(loc('PossibleOrphan', neutralize(request.displayName), when, cause.message, errorText(err)), { cause: err });
   }
   const delivered = await ctx.targets?.[0]?.deliveredId().catch(() => undefined);
   const startedServiceMs = startedAgentMs + (ctx.api.serviceNow().getTime() - Date.now()) - CLOCK_TOLERANCE_MS;

@@ -31,7 +31,6 @@ export interface SignInResult {
   accessToken: string;
   /** The refresh token Entra returned in exchange (rotated); undefined when it sent none. */
   newRefreshToken?: string;
-  expiresOn?: Date;
   /** The signed-in user's name, when Entra said. */
   user?: string;
 }
@@ -118,7 +117,6 @@ export async function signIn(
   return {
     accessToken: result.accessToken,
     newRefreshToken: network.refreshToken && network.refreshToken !== refreshToken ? network.refreshToken : undefined,
-    expiresOn: result.expiresOn ?? undefined,
     user: result.account?.username || undefined,
   };
 }

@@ -114,7 +114,7 @@ function summaryRow(pat: PatToken, status: string, now: Date): string {
 
 /** Longest Tokens value, in characters. */
 const MAX_TOKENS_JSON = 32_000;
-/** Rows in the summary table (and PATs listed in the log). */
+/** Rows in the summary table, and PATs listed one per line in the log (the outputs carry them all). */
 export const MAX_ROWS = 500;
 
 function tempDir(): string {

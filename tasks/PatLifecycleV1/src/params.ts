@@ -4,14 +4,15 @@
  */
 import { loc } from './messages.generated';
 import { InputError } from './errors';
+import { DISPLAY_FILTERS, type DisplayFilter } from './patsApi';
+
+export { DISPLAY_FILTERS, type DisplayFilter } from './patsApi';
 import { Inputs, type InputReader } from './inputs';
 
 export type { InputReader } from './inputs';
 
 export const OPERATIONS = ['list', 'get', 'create', 'update', 'revoke', 'rotate', 'signIn'] as const;
 export type Operation = (typeof OPERATIONS)[number];
-export const DISPLAY_FILTERS = ['active', 'revoked', 'expired', 'all'] as const;
-export type DisplayFilter = (typeof DISPLAY_FILTERS)[number];
 
 export const DEFAULTS = {
   lifetimeDays: 30,

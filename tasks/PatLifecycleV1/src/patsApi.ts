@@ -31,13 +31,11 @@ export interface PagedPatTokens {
   patTokens: PatToken[];
 }
 
-export type DisplayFilterOption = 'active' | 'revoked' | 'expired' | 'all';
-export type SortByOption = 'displayName' | 'displayDate' | 'status';
+export const DISPLAY_FILTERS = ['active', 'revoked', 'expired', 'all'] as const;
+export type DisplayFilter = (typeof DISPLAY_FILTERS)[number];
 
 export interface ListOptions {
-  displayFilterOption: DisplayFilterOption;
-  sortByOption?: SortByOption;
-  isSortAscending?: boolean;
+  displayFilterOption: DisplayFilter;
 }
 
 export interface PatCreateRequest {
@@ -83,8 +81,6 @@ export class PatsApi implements PatsClient {
 
   async listPage(options: ListOptions, continuationToken?: string): Promise<PagedPatTokens> {
     const query: Record<string, string> = { displayFilterOption: options.displayFilterOption, $top: String(PAGE_SIZE) };
-    if (options.sortByOption) query.sortByOption = options.sortByOption;
-    if (options.isSortAscending !== undefined) query.isSortAscending = String(options.isSortAscending);
     if (continuationToken) query.continuationToken = continuationToken;
     const body = await this.call<Partial<PagedPatTokens>>('GET', query, undefined, 'idempotent');
     if (!Array.isArray(body.patTokens)) throw new ApiError(loc('ApiUnexpected', 'list', 'patTokens'));

@@ -5,8 +5,6 @@
 export class AdaptivePool {
   private limit: number;
   private active = 0;
-  /** Most items ever in flight at once. */
-  peak = 0;
 
   constructor(max: number) {
     this.limit = Math.max(1, Math.floor(max));
@@ -33,7 +31,6 @@ export class AdaptivePool {
         while (this.active < this.limit && next < items.length) {
           const index = next++;
           this.active++;
-          this.peak = Math.max(this.peak, this.active);
           void Promise.resolve()
             .then(() => fn(items[index]))
             .then(

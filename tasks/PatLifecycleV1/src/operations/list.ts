@@ -4,10 +4,8 @@ import { neutralize } from '../sanitize';
 import { daysLeft } from '../time';
 import type { Context, OperationResult } from './context';
 import { describe, listAll, nameMatcher, names, statusOf } from './select';
+import { MAX_ROWS } from '../outputs';
 import { loc } from '../messages.generated';
-
-/** PATs listed one per line in the log; the outputs carry them all. */
-const MAX_LOGGED = 500;
 
 export async function list(ctx: Context): Promise<OperationResult> {
   const { params, log, out } = ctx;
@@ -15,8 +13,8 @@ export async function list(ctx: Context): Promise<OperationResult> {
   const pats = params.displayName ? all.filter(nameMatcher(params.displayName)) : all;
   pats.sort((a, b) => Date.parse(a.validTo) - Date.parse(b.validTo));
   log.info(loc('ListFound', pats.length, params.displayFilterOption, params.displayName ? ` '${neutralize(params.displayName)}'` : ''));
-  for (const pat of pats.slice(0, MAX_LOGGED)) log.info(`  ${describe(pat, ctx.now())}`);
-  if (pats.length > MAX_LOGGED) log.info(loc('MoreNotShown', pats.length - MAX_LOGGED));
+  for (const pat of pats.slice(0, MAX_ROWS)) log.info(`  ${describe(pat, ctx.now())}`);
+  if (pats.length > MAX_ROWS) log.info(loc('MoreNotShown', pats.length - MAX_ROWS));
   out.tokens(pats);
   const issues: string[] = [];
   // The API does not say which PATs are revoked: with a filter other than active, ask for the active ones too.

@@ -3,7 +3,7 @@
  * patterns; and revoking, with each failure checked against the active list. Shared by every operation.
  */
 import { ApiError, TaskError } from '../errors';
-import { decodeHtmlEntities, isNotFound, type DisplayFilterOption, type PatsClient, type PatToken } from '../patsApi';
+import { decodeHtmlEntities, isNotFound, type DisplayFilter, type PatsClient, type PatToken } from '../patsApi';
 import { neutralize } from '../sanitize';
 import { daysLeft } from '../time';
 import type { Context } from './context';
@@ -60,7 +60,7 @@ export const MAX_PAGES = 1000;
  * offset, so a PAT created or revoked between two pages shifts the rows and one can come twice. A token seen
  * before, a page with a token but nothing new, or more than MAX_PAGES pages end the listing with an error.
  */
-export async function listAll(api: PatsClient, filter: DisplayFilterOption): Promise<PatToken[]> {
+export async function listAll(api: PatsClient, filter: DisplayFilter): Promise<PatToken[]> {
   const byId = new Map<string, PatToken>();
   const tokens = new Set<string>();
   let token: string | undefined;

@@ -9,8 +9,6 @@ import type { AppRecord, TenantRecord, UserRecord } from './types';
 
 const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 const JWT_BEARER_ASSERTION = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
-/** Key Vault's resource; a client-credentials request names it as `https://vault.azure.net/.default`. */
-export const VAULT_RESOURCE = 'https://vault.azure.net';
 
 type Form = Record<string, string>;
 

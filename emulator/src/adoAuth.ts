@@ -1,5 +1,5 @@
 // Authentication of Azure DevOps calls (PAT API and variable groups).
-import { EmuRequest, EmuResponse, header, htmlResponse, signInPage, signInRedirect, typedError } from './http';
+import { EmuRequest, EmuResponse, header, htmlResponse, isObject, signInPage, signInRedirect, typedError } from './http';
 import { globalRetired, patStatus, visibleIn } from './patStore';
 import { AccessGrant, OrgRecord, orgKey, State } from './state';
 
@@ -89,5 +89,25 @@ export function hasScope(caller: AdoCaller, accepted: string[], broadAccepted = 
   return caller.scopes.some((s) => {
     const lower = s.toLowerCase();
     return lower === 'app_token' || (broadAccepted && lower === 'user_impersonation') || accepted.includes(lower);
+  });
+}
+
+/**
+ * Whether the caller holds the Administrator role on a library item or service connection: users always (the
+ * emulator's simplification), the job token where the item says so (`administrators`), nothing else.
+ */
+export function isAdministrator(caller: AdoCaller, item: { administrators: 'jobToken' | 'none' }): boolean {
+  if (caller.kind === 'user') return true;
+  if (caller.kind === 'job') return item.administrators === 'jobToken';
+  return false;
+}
+
+/** Whether an organization-level update's project references name this project (by id or name). */
+export function namesProject(refs: unknown, project: { id: string; name: string }): boolean {
+  if (!Array.isArray(refs)) return false;
+  return refs.some((r) => {
+    if (!isObject(r) || !isObject(r.projectReference)) return false;
+    const { id, name } = r.projectReference;
+    return (typeof id === 'string' && id.toLowerCase() === project.id) || (typeof name === 'string' && name.toLowerCase() === project.name.toLowerCase());
   });
 }

@@ -1,12 +1,11 @@
 // Service endpoints (serviceEndpoint 7.1): GET one and GET by names on the project routes, PUT (Endpoints_Update
 // Service Endpoint) on the organization route and, as the 4.1 recorded example does, on the project route.
-import { AdoCaller, authenticateAdo, hasScope } from './adoAuth';
+import { AdoCaller, authenticateAdo, hasScope, isAdministrator, namesProject } from './adoAuth';
 import { checkReleasedVersion } from './apiVersion';
 import { EmuRequest, EmuResponse, isObject, jsonResponse, parseJson, queryParam, typedError } from './http';
 import { isGuid } from './random';
 import { EndpointInternal, isConfidential, toApiEndpoint } from './serviceEndpointStore';
 import { State } from './state';
-import type { ProjectRecord } from './variableGroupStore';
 
 const COLLECTION_RE = /^\/([^/]+)\/([^/]+)\/_apis\/serviceendpoint\/endpoints\/?$/i;
 const ITEM_RE = /^\/([^/]+)\/([^/]+)\/_apis\/serviceendpoint\/endpoints\/([^/]+)\/?$/i;
@@ -87,21 +86,6 @@ export function handleServiceEndpoints(state: State, req: EmuRequest): EmuRespon
   }
   if (!write) return jsonResponse(200, toApiEndpoint(e, state.baseUrl, 'null'));
   return putEndpoint(state, req, auth.caller, e, false);
-}
-
-function isAdministrator(caller: AdoCaller, e: EndpointInternal): boolean {
-  if (caller.kind === 'user') return true;
-  if (caller.kind === 'job') return e.administrators === 'jobToken';
-  return false;
-}
-
-function namesProject(refs: unknown, project: ProjectRecord): boolean {
-  if (!Array.isArray(refs)) return false;
-  return refs.some((r) => {
-    if (!isObject(r) || !isObject(r.projectReference)) return false;
-    const { id, name } = r.projectReference;
-    return (typeof id === 'string' && id.toLowerCase() === project.id) || (typeof name === 'string' && name.toLowerCase() === project.name.toLowerCase());
-  });
 }
 
 function stringMap(value: unknown): Record<string, string> | undefined {

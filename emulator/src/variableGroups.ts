@@ -1,7 +1,7 @@
 // Variable groups: GET list / GET one (project routes), PUT (replaces the whole variable set) on the documented
 // organization-level route (distributedTask 7.1 Variablegroups_Update) and, as the variant says, the project-level
 // route of the 4.1 recorded example.
-import { AdoCaller, authenticateAdo, hasScope } from './adoAuth';
+import { AdoCaller, authenticateAdo, hasScope, isAdministrator, namesProject } from './adoAuth';
 import { checkReleasedVersion } from './apiVersion';
 import { EmuRequest, EmuResponse, isObject, jsonResponse, parseJson, queryParam, typedError } from './http';
 import { State } from './state';
@@ -99,12 +99,6 @@ function handleOrgItem(state: State, req: EmuRequest, orgName: string, idText: s
   return putGroup(state, req, auth.caller, group.project, group, true);
 }
 
-function isAdministrator(caller: AdoCaller, group: GroupInternal): boolean {
-  if (caller.kind === 'user') return true;
-  if (caller.kind === 'job') return group.administrators === 'jobToken';
-  return false;
-}
-
 function argumentError(message: string): EmuResponse {
   return typedError(400, 'ArgumentException', message, { namespace: 'System', assembly: 'mscorlib' });
 }
@@ -169,13 +163,4 @@ function findVariable(group: GroupInternal, name: string): StoredVariable | unde
   const lower = name.toLowerCase();
   for (const [k, v] of group.variables) if (k.toLowerCase() === lower) return v;
   return undefined;
-}
-
-function namesProject(refs: unknown, project: ProjectRecord): boolean {
-  if (!Array.isArray(refs)) return false;
-  return refs.some((r) => {
-    if (!isObject(r) || !isObject(r.projectReference)) return false;
-    const { id, name } = r.projectReference;
-    return (typeof id === 'string' && id.toLowerCase() === project.id) || (typeof name === 'string' && name.toLowerCase() === project.name.toLowerCase());
-  });
 }

@@ -9,6 +9,7 @@
 // Every build also bundles the sign-in command into cli/dist/ (the npm package `pat-lifecycle`, see cli/README.md).
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -46,20 +47,79 @@ if (!args.has('--no-tsc')) {
 }
 
 /**
- * Modules the task's code paths never call, left out of the task's bundle (issue 13: smaller and faster to load):
- * task-lib's tool runner and file matching (minimatch), MSAL's certificate client assertions (jsonwebtoken),
- * typed-rest-client's query-string helper (qs). Each is replaced by a stub that throws if called; semver by the one
- * comparison task-lib makes when it loads. The end-to-end tests run this bundle, so a stub that is reached fails them.
+ * What the task's bundle leaves out (issue 13: smaller and faster to load). Modules the task's code paths never call
+ * are replaced by a stub that throws if called (scripts/bundle-stubs/unused.cjs):
+ * - task-lib's tool runner, file matching (minimatch) and external-output filters; semver by the one comparison
+ *   task-lib makes when it loads;
+ * - MSAL's certificate client assertions (jsonwebtoken), and its flows the task does not use: on-behalf-of,
+ *   username/password, user federated identity, authorization code (its URL and loopback server), silent (cache)
+ *   requests and token cache (de)serialisation, proof-of-possession tokens, managed identity, Azure region
+ *   discovery, the token cache's public face (used only with a cache plugin, which the task has not) and the default
+ *   HTTP client (the task gives MSAL its own network client: src/entra.ts);
+ * - typed-rest-client's query-string helper (qs).
+ * task-lib's own messages are kept in English only (lib-resource.js also carries every other culture's): the task's
+ * messages are in English only too, so a run reads one language whatever System.Culture says. The task's own messages
+ * are not copied in: they are read from the task.json beside index.js.
+ * The end-to-end tests run this bundle, so a stub that is reached fails them.
  */
-const STUBBED = { jsonwebtoken: 'unused.cjs', qs: 'unused.cjs', minimatch: 'unused.cjs', semver: 'semver.cjs' };
+const STUBS = [
+  { filter: /^(jsonwebtoken|qs|minimatch)$/, file: 'unused.cjs' },
+  { filter: /^semver$/, file: 'semver.cjs' },
+  { filter: /^\.\/(toolrunner|mock-toolrunner|externaloutput)$/, from: 'azure-pipelines-task-lib', file: 'unused.cjs' },
+  {
+    filter: new RegExp(
+      `/(${[
+        ...['OnBehalfOfClient', 'UsernamePasswordClient', 'UserFederatedIdentityCredentialClient'],
+        ...['AuthorizationCodeClient', 'LoopbackClient', 'Authorize'],
+        ...['SilentFlowClient', 'SilentRequestCoalescer', 'Serializer', 'Deserializer'],
+        ...['PopTokenGenerator', 'DpopProofGenerator'],
+        ...['BaseManagedIdentitySource', 'ManagedIdentityId', 'ManagedIdentityError'],
+        ...['HttpClient', 'RegionDiscovery', 'TokenCache'],
+      ].join('|')})\\.mjs$`,
+    ),
+    from: '@azure/msal-',
+    file: 'unused.cjs',
+    esm: true,
+  },
+];
 const bundleStubs = {
   name: 'bundle-stubs',
   setup(build) {
-    const stub = (file) => ({ path: path.join(root, 'scripts', 'bundle-stubs', file) });
-    build.onResolve({ filter: /^(jsonwebtoken|qs|minimatch|semver)$/ }, (args) => stub(STUBBED[args.path]));
-    build.onResolve({ filter: /^\.\/(toolrunner|mock-toolrunner)$/ }, (args) =>
-      args.importer.includes('azure-pipelines-task-lib') ? stub('unused.cjs') : undefined,
+    const stubPath = (file) => path.join(root, 'scripts', 'bundle-stubs', file);
+    for (const { filter, from, file, esm } of STUBS) {
+      build.onResolve({ filter }, (args) => {
+        if (from !== undefined && !args.importer.includes(from)) return undefined;
+        // An ES module's importers take its exports by name when they load: its stub exports the same names.
+        if (esm) return { path: path.resolve(path.dirname(args.importer), args.path), namespace: 'stub-esm', pluginData: stubPath(file) };
+        return { path: stubPath(file) };
+      });
+    }
+    build.onLoad({ filter: /./, namespace: 'stub-esm' }, (args) => {
+      const names = [...fs.readFileSync(args.path, 'utf8').matchAll(/^export \{([^}]*)\};?$/gm)].flatMap(([, list]) =>
+        list.split(',').map((name) =>
+          name
+            .trim()
+            .split(/\s+as\s+/)
+            .pop(),
+        ),
+      );
+      if (names.length === 0) throw new Error(`bundle stub: no exports found in ${args.path}`);
+      const lines = names.map((name) => `export const ${name} = stub.${name};`);
+      return { contents: [`import stub from ${JSON.stringify(args.pluginData)};`, ...lines].join('\n'), loader: 'js', resolveDir: root };
+    });
+    // The typed messages read task.json's text at run time, from the task.json beside index.js (not a copy inside it).
+    build.onResolve({ filter: /^\.\.\/task\.json$/ }, (args) =>
+      args.importer.endsWith(path.join('src', 'messages.generated.ts')) ? { path: './task.json', external: true } : undefined,
     );
+    build.onResolve({ filter: /^\.\/lib-resource$/ }, (args) =>
+      args.importer.includes('azure-pipelines-task-lib')
+        ? { path: path.join(path.dirname(args.importer), 'lib-resource.js'), namespace: 'english' }
+        : undefined,
+    );
+    build.onLoad({ filter: /./, namespace: 'english' }, (args) => {
+      const { messages } = createRequire(import.meta.url)(args.path);
+      return { contents: `module.exports = ${JSON.stringify({ messages })};`, loader: 'js' };
+    });
   },
 };
 
@@ -81,6 +141,8 @@ await (async () => {
     logLevel: 'warning',
     plugins: [bundleStubs],
   });
+  // What each module adds to the bundle (https://esbuild.github.io/analyze/ reads this file).
+  fs.writeFileSync(path.join(root, 'build', 'bundle-meta.json'), JSON.stringify(result.metafile));
   const bytes = fs.statSync(path.join(taskOut, 'index.js')).size;
   console.log(`build: bundle ${Math.round(bytes / 1024)} KB, ${Object.keys(result.metafile.inputs).length} modules (${Date.now() - t} ms)`);
 })();

@@ -107,9 +107,9 @@ const bundleStubs = {
       const lines = names.map((name) => `export const ${name} = stub.${name};`);
       return { contents: [`import stub from ${JSON.stringify(args.pluginData)};`, ...lines].join('\n'), loader: 'js', resolveDir: root };
     });
-    // The typed messages read task.json's text at run time, from the task.json beside index.js (not a copy inside it).
+    // The typed messages (and the version) are read at run time from the task.json beside index.js, not copied in.
     build.onResolve({ filter: /^\.\.\/task\.json$/ }, (args) =>
-      args.importer.endsWith(path.join('src', 'messages.generated.ts')) ? { path: './task.json', external: true } : undefined,
+      path.dirname(args.importer) === path.join(taskSrc, 'src') ? { path: './task.json', external: true } : undefined,
     );
     build.onResolve({ filter: /^\.\/lib-resource$/ }, (args) =>
       args.importer.includes('azure-pipelines-task-lib')

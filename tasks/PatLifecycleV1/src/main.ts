@@ -2,11 +2,11 @@
  * Entry point of PatLifecycle@1: read and check the inputs, sign in, run the operation, publish the outputs.
  * One top-level catch sets the result, once.
  */
-import * as fs from 'node:fs';
 import * as os from 'node:os';
-import * as path from 'node:path';
 import * as tl from 'azure-pipelines-task-lib/task';
 import { loc } from './messages.generated';
+// The task.json beside the bundle (scripts/build.mjs keeps it outside): one source of truth for the version.
+import { version } from '../task.json';
 import { signIn } from './entra';
 import { TaskError } from './errors';
 import { HttpLayer, type ProxySettings } from './http';
@@ -94,16 +94,6 @@ function failure(err: unknown): string {
   return loc('Unexpected', neutralize((err as Error)?.message ?? String(err)));
 }
 
-/** The task's version, from the task.json beside it (one source of truth). */
-function taskVersion(): string {
-  try {
-    const { Major, Minor, Patch } = (JSON.parse(fs.readFileSync(path.join(__dirname, 'task.json'), 'utf8')) as { version: Record<string, number> }).version;
-    return `${Major}.${Minor}.${Patch}`;
-  } catch {
-    return 'dev';
-  }
-}
-
 function httpLayer(params: TaskParameters, onThrottle: () => void): HttpLayer {
   const proxy = agentProxy();
   if (proxy?.proxyPassword) registerSecret(proxy.proxyPassword);
@@ -118,7 +108,7 @@ function httpLayer(params: TaskParameters, onThrottle: () => void): HttpLayer {
   for (const problem of certs.problems) tl.warning(problem === 'ClientCertNoKey' ? loc('ClientCertNoKey') : loc('ClientCertUnreadable'));
   return new HttpLayer({
     timeoutMs: params.requestTimeoutSeconds * 1000,
-    userAgent: `PatLifecycle/${taskVersion()} (Azure Pipelines task; node ${process.version})`,
+    userAgent: `PatLifecycle/${version.Major}.${version.Minor}.${version.Patch} (Azure Pipelines task; node ${process.version})`,
     maxSockets: params.parallelRequests,
     proxy,
     cert: certs.cert,

@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // Draws the extension icon: a white key inside an amber "rotation" arrow on a rounded blue square.
 //   node scripts/draw-icon.mjs
-// Writes images/icon.png (Marketplace icon) and tasks/PatLifecycleV1/icon.png (task icon), both 128x128,
-// plus a 512x512 preview and a 32x32 render in the OS temp folder for inspection (not committed).
+// Writes images/icon.png (Marketplace icon) and tasks/PatLifecycleV1/icon.png (task icon), both 128x128 (palette
+// PNGs when pngquant is installed), plus a 512x512 preview and a 32x32 render in the OS temp folder for inspection
+// (not committed).
 // Everything is signed-distance geometry in a unit square (0..1, y down), anti-aliased by supersampling.
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -176,7 +178,21 @@ function write(file, buf) {
   console.log(`draw-icon: ${path.relative(root, file) || file} (${buf.length} bytes)`);
 }
 
-const icon = render(128);
+/**
+ * The 256-colour palette version from pngquant (Debian/Ubuntu package `pngquant`), when it is installed: about a
+ * quarter of the bytes, and both copies of the icon ship in the .vsix. Without it the full-colour PNG is kept.
+ */
+function quantize(buf) {
+  try {
+    return execFileSync(process.env.PNGQUANT || 'pngquant', ['--quality=80-95', '--speed', '1', '--strip', '-'], { input: buf });
+  } catch (err) {
+    if (err.code !== 'ENOENT') throw err;
+    console.warn('draw-icon: pngquant is not installed; writing the full-colour PNG (apt-get install pngquant for a smaller one)');
+    return buf;
+  }
+}
+
+const icon = quantize(render(128));
 write(path.join(root, 'images', 'icon.png'), icon);
 write(path.join(root, 'tasks', 'PatLifecycleV1', 'icon.png'), icon);
 write(path.join(os.tmpdir(), 'icon-preview.png'), render(512, 4));

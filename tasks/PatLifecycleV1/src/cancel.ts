@@ -1,6 +1,6 @@
 /**
  * A cancelled job (the agent sends SIGINT, then SIGTERM: azure-pipelines-agent ProcessInvoker) must not leave a PAT
- * active that nobody has. main.ts calls this from its signal handler.
+ * active that nobody has. main.ts makes this the clean-up of the running operation (agent.ts, cancellable).
  */
 import type { DeliveryTarget } from './operations';
 import { loc } from './messages.generated';

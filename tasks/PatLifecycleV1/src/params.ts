@@ -73,6 +73,8 @@ export interface TaskParameters {
   readonly tokenVariable?: string;
   /** The PAT may go into `variableGroup`, beside the refresh token (warned about). */
   readonly allowSharedGroup: boolean;
+  /** The new PAT does go into `variableGroup`, beside the refresh token (allowed by allowSharedGroup). */
+  readonly sharedGroup: boolean;
   /** Azure DevOps service connections (names or ids) whose secret field receives a new PAT. */
   readonly serviceConnections: readonly string[];
   /** Azure Key Vault that receives a new PAT as a secret version, through an Azure Resource Manager service connection. */
@@ -203,6 +205,7 @@ export function parseParameters(read: InputReader, now: Date, variable: InputRea
     tokenVariableGroup: tokenVariable ? patGroup : undefined,
     tokenVariable,
     allowSharedGroup,
+    sharedGroup: !!tokenVariable && shared,
     serviceConnections,
     keyVault,
     verifyNewToken,

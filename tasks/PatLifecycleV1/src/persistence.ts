@@ -139,6 +139,12 @@ export class SecretPersistence {
     if (this.refreshToken) this.refreshTokenStoredAt ??= this.patStoredAt;
   }
 
+  /** Where and when this run stored the refresh token, for the log and the summary; undefined when it did not. */
+  refreshTokenNote(): string | undefined {
+    const at = this.refreshTokenStoredAt;
+    return at ? loc('RefreshTokenStored', this.refreshTokenVariable, this.groupName, at.toISOString()) : undefined;
+  }
+
   /** Stores the refresh token unless this run already did. */
   async storeRefreshToken(): Promise<void> {
     if (!this.refreshToken || this.refreshTokenStoredAt) return;

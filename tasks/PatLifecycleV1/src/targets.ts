@@ -120,7 +120,7 @@ export function deliveryTargets(
 ): { persistence?: SecretPersistence; targets: DeliveryTarget[] } {
   if (!access) return { targets: [] };
   const groups = new VariableGroupsApi(http, access.collectionUrl, access.project, access.jobToken, access.projectId);
-  const shared = !!params.tokenVariableGroup && !!params.variableGroup && params.tokenVariableGroup.toLowerCase() === params.variableGroup.toLowerCase();
+  const shared = params.sharedGroup;
   const persistence = params.variableGroup
     ? new SecretPersistence(groups, params.variableGroup, params.refreshTokenVariable, shared ? params.tokenVariable : undefined, refreshToken)
     : undefined;

@@ -107,7 +107,7 @@ export function createRequest(ctx: Context, displayName: string, scope: string):
 
 /**
  * Creates a PAT and delivers it: to the variable group when there is one (written, then read back), then to the
- * outputs. Until then the PAT is `pending`: a cancelled run revokes it (main.ts). A PAT that cannot be delivered
+ * outputs. Until then the PAT is `pending`: a cancelled run revokes it (main.ts, agent.ts cancellable). A PAT that cannot be delivered
  * is revoked, unless nobody can tell whether the group holds it (then both it and the old one stay active, and
  * the message says so). When the create's answer is lost, the orphan is looked for and revoked (lostCreate).
  */

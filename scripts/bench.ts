@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --rounds N | --quick] [--case TEXT] [--model network|answer] [--no-before]`: performance of
+ * `npm run bench [-- --rounds N | --quick] [--case KEY] [--model network|answer] [--no-before]`: performance of
  * the packaged task against the in-process emulator at 40 ms RTT. Each case runs N rounds (default 5, --quick 2)
  * on a fresh emulator state (PATs seeded again, a new refresh token); the table shows medians. Progress goes to
  * stderr, the table to stdout. The task runs as a child `node` process with the agent's environment
@@ -18,6 +18,8 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as zlib from 'node:zlib';
+import JSZip from 'jszip';
 import { startEmulator, type Emulator, type SeedPat } from '../emulator/src';
 import { agentEnv, measure, median, peakConcurrency, rssMethod, taskResult, type Measured } from './bench/measure';
 import { SlowNetwork } from './bench/network';
@@ -65,7 +67,10 @@ function parseArgs(argv: string[]): { rounds: number; only?: string; model: Mode
     else if (argv[i] === '--case' && argv[i + 1] !== undefined) only = argv[++i];
     else if (argv[i] === '--model' && (argv[i + 1] === 'network' || argv[i + 1] === 'answer')) model = argv[++i] as Model;
     else if (argv[i] === '--no-before') before = false;
-    else throw new Error(`unknown or incomplete option ${argv[i]}: use --rounds N, --quick, --case TEXT, --model network|answer, --no-before`);
+    else
+      throw new Error(
+        `unknown or incomplete option ${argv[i]}: use --rounds N, --quick, --case create|rotate|name|list|bulk|cold, --model network|answer, --no-before`,
+      );
   }
   return { rounds, only, model, before };
 }
@@ -221,7 +226,8 @@ function spread(samples: Sample[], pick: (s: Sample) => number | undefined): str
 async function main(): Promise<void> {
   const { rounds: n, only, model, before: buildIt } = parseArgs(process.argv.slice(2));
   if (!fs.existsSync(BUNDLE)) throw new Error(`no bundle at ${BUNDLE}: run node scripts/build.mjs first`);
-  const want = (name: string) => only === undefined || name.includes(only);
+  /** --case KEY: one of create, rotate, name, list, bulk, cold (a part of one: `rot`). */
+  const want = (key: string) => only === undefined || key.includes(only);
   const before = (buildIt && want('rotate') ? buildBefore() : undefined) ?? readBefore();
   const emu = await startEmulator({ latencyMs: model === 'answer' ? RTT_MS : 0 });
   let network: SlowNetwork | undefined;
@@ -382,10 +388,10 @@ async function main(): Promise<void> {
     await emu.close();
     if (before.dir) fs.rmSync(before.dir, { recursive: true, force: true });
   }
-  print(rows, n, model, before);
+  await print(rows, n, model, before);
 }
 
-function print(rows: Row[], n: number, model: Model, before: Before): void {
+async function print(rows: Row[], n: number, model: Model, before: Before): Promise<void> {
   const cpu = os.cpus()[0]?.model.trim() ?? 'unknown cpu';
   console.log(`# ${os.type()} ${os.release()} ${os.arch()}, ${cpu}, ${os.cpus().length} cores, node ${process.version}, ${new Date().toISOString()}`);
   const latency =
@@ -420,11 +426,25 @@ function print(rows: Row[], n: number, model: Model, before: Before): void {
   const vsix = newestVsix(path.join(ROOT, 'dist'));
   const fresh = vsix !== undefined && fs.statSync(vsix).mtimeMs >= fs.statSync(BUNDLE).mtimeMs;
   size(`size: ${vsix && fresh ? `dist/${path.basename(vsix)}` : '.vsix (npm run package)'}`, fresh ? fs.statSync(vsix).size : undefined, before.vsixBytes);
+  if (vsix && fresh) table.push(['   .vsix parts, deflated', '', '', '', '', '', await vsixParts(vsix)]);
   const widths = table[0].map((_, c) => Math.max(...table.map((row) => row[c].length)));
   const line = (row: string[]) => `| ${row.map((cell, c) => (c > 0 && c < 6 ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join(' | ')} |`;
   console.log(line(table[0]));
   console.log(`|${widths.map((w, c) => (c > 0 && c < 6 ? `${'-'.repeat(w + 1)}:` : '-'.repeat(w + 2))).join('|')}|`);
   for (const row of table.slice(1)) console.log(line(row));
+}
+
+/** What each file of the .vsix weighs compressed (deflated as zip stores it), largest first. */
+async function vsixParts(vsix: string): Promise<string> {
+  const zip = await JSZip.loadAsync(fs.readFileSync(vsix));
+  const parts: [string, number][] = [];
+  for (const file of Object.values(zip.files)) {
+    if (!file.dir) parts.push([file.name, zlib.deflateRawSync(await file.async('nodebuffer')).length]);
+  }
+  parts.sort((a, b) => b[1] - a[1]);
+  const big = parts.filter(([, bytes]) => bytes >= 1024).map(([name, bytes]) => `${name} ${(bytes / 1024).toFixed(0)} KB`);
+  const rest = parts.filter(([, bytes]) => bytes < 1024).reduce((sum, [, bytes]) => sum + bytes, 0);
+  return `${big.join(', ')}, ${parts.length - big.length} others ${(rest / 1024).toFixed(0)} KB`;
 }
 
 main().catch((err: unknown) => {

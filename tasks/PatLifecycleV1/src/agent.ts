@@ -1,12 +1,14 @@
 /**
- * The agent's side of the task, through task-lib: inputs and secrets, the job's token and network settings, the
- * log, cancellation signals and the one result. main.ts builds the task's parts from what this module reads.
+ * The agent's side of the task, through task-lib: inputs and secrets, the job's token, the Azure Resource Manager
+ * service connection, network settings, the log, cancellation signals and the one result. main.ts builds the task's
+ * parts from what this module reads.
  */
 import * as os from 'node:os';
 import * as tl from 'azure-pipelines-task-lib/task';
 import { loc } from './messages.generated';
 // The task.json beside the bundle (scripts/build.mjs keeps it outside): one source of truth for the version.
 import { version } from '../task.json';
+import type { ArmConnection } from './azureRm';
 import { prepareCertificates } from './certificates';
 import { TaskError } from './errors';
 import { HttpLayer, type ProxySettings } from './http';
@@ -138,6 +140,32 @@ export function jobAccess(params: TaskParameters): JobAccess | undefined {
   if (!jobToken || !collectionUrl || !project) throw new TaskError(loc('NoJobToken'));
   registerSecret(jobToken);
   return { collectionUrl, project, projectId: tl.getVariable('System.TeamProjectId') || undefined, jobToken };
+}
+
+/** The Azure Resource Manager connection the agent passed (its id is the input's value); every problem is found before any request. */
+export function armConnection(id: string): ArmConnection {
+  const scheme = tl.getEndpointAuthorizationScheme(id, true);
+  if (!scheme) throw new TaskError(loc('ArmConnectionMissing', id));
+  const tenantId = tl.getEndpointAuthorizationParameter(id, 'tenantid', true);
+  const clientId = tl.getEndpointAuthorizationParameter(id, 'serviceprincipalid', true);
+  if (!tenantId || !clientId) throw new TaskError(loc('ArmConnectionIncomplete', id));
+  const authority =
+    tl.getEndpointDataParameter(id, 'activeDirectoryAuthority', true) ||
+    tl.getEndpointDataParameter(id, 'environmentAuthorityUrl', true) ||
+    'https://login.microsoftonline.com/';
+  const authorityHost = new URL(authority).origin;
+  if (scheme.toLowerCase() === 'workloadidentityfederation') {
+    const oidcRequestUri = tl.getVariable('System.OidcRequestUri');
+    if (!oidcRequestUri) throw new TaskError(loc('OidcRequestUriMissing', id));
+    return { id, scheme: 'WorkloadIdentityFederation', tenantId, clientId, authorityHost, oidcRequestUri };
+  }
+  if (scheme.toLowerCase() === 'serviceprincipal') {
+    const clientSecret = tl.getEndpointAuthorizationParameter(id, 'serviceprincipalkey', true);
+    if (!clientSecret) throw new TaskError(loc('ArmConnectionNoSecret', id));
+    registerSecret(clientSecret);
+    return { id, scheme: 'ServicePrincipal', tenantId, clientId, clientSecret, authorityHost };
+  }
+  throw new TaskError(loc('ArmConnectionScheme', id, scheme));
 }
 
 /** What a cancelled run does before it ends; `undefined` while nothing would need undoing. */

@@ -1,12 +1,11 @@
 /**
- * An Azure Resource Manager service connection, as the agent hands it to the task, and an access token for Azure
+ * An Azure Resource Manager service connection (agent.ts reads it from the agent) and an access token for Azure
  * Key Vault from it: workload identity federation (the job's OIDC token as a client assertion, no secret in the
  * pipeline) or a service principal secret.
  */
-import * as tl from 'azure-pipelines-task-lib/task';
 import { loc } from './messages.generated';
 import { appToken } from './entra';
-import { ApiError, TaskError } from './errors';
+import { ApiError } from './errors';
 import type { HttpLayer } from './http';
 
 export interface ArmConnection {
@@ -19,32 +18,6 @@ export interface ArmConnection {
   authorityHost: string;
   /** System.OidcRequestUri, for workload identity federation. */
   oidcRequestUri?: string;
-}
-
-/** Reads the connection the agent passed (its id is the input's value); every problem is found before any request. */
-export function readArmConnection(id: string, registerSecret: (value: string) => void): ArmConnection {
-  const scheme = tl.getEndpointAuthorizationScheme(id, true);
-  if (!scheme) throw new TaskError(loc('ArmConnectionMissing', id));
-  const tenantId = tl.getEndpointAuthorizationParameter(id, 'tenantid', true);
-  const clientId = tl.getEndpointAuthorizationParameter(id, 'serviceprincipalid', true);
-  if (!tenantId || !clientId) throw new TaskError(loc('ArmConnectionIncomplete', id));
-  const authority =
-    tl.getEndpointDataParameter(id, 'activeDirectoryAuthority', true) ||
-    tl.getEndpointDataParameter(id, 'environmentAuthorityUrl', true) ||
-    'https://login.microsoftonline.com/';
-  const authorityHost = new URL(authority).origin;
-  if (scheme.toLowerCase() === 'workloadidentityfederation') {
-    const oidcRequestUri = tl.getVariable('System.OidcRequestUri');
-    if (!oidcRequestUri) throw new TaskError(loc('OidcRequestUriMissing', id));
-    return { id, scheme: 'WorkloadIdentityFederation', tenantId, clientId, authorityHost, oidcRequestUri };
-  }
-  if (scheme.toLowerCase() === 'serviceprincipal') {
-    const clientSecret = tl.getEndpointAuthorizationParameter(id, 'serviceprincipalkey', true);
-    if (!clientSecret) throw new TaskError(loc('ArmConnectionNoSecret', id));
-    registerSecret(clientSecret);
-    return { id, scheme: 'ServicePrincipal', tenantId, clientId, clientSecret, authorityHost };
-  }
-  throw new TaskError(loc('ArmConnectionScheme', id, scheme));
 }
 
 /** The job's OIDC token for the connection (distributedTask Oidctoken_Create), with the job's access token. */

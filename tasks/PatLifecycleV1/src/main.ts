@@ -3,8 +3,7 @@
  * run the operation, publish the outputs. One catch sets the result, once (agent.ts).
  */
 import { loc } from './messages.generated';
-import { agentHttp, cancellable, debug, failure, finish, jobAccess, log, readInput, readVariable, registerSecret } from './agent';
-import { readArmConnection } from './azureRm';
+import { agentHttp, armConnection, cancellable, debug, failure, finish, jobAccess, log, readInput, readVariable, registerSecret } from './agent';
 import { revokeUndelivered } from './cancel';
 import { signIn } from './entra';
 import { firstSignIn } from './firstSignIn';
@@ -28,7 +27,7 @@ export async function run(): Promise<void> {
       summary = { title: summaryTitle(params.operation, target, readVariable('Task.DisplayName')), notes: [] };
     }
     const access = jobAccess(params);
-    const arm = params.keyVault ? readArmConnection(params.keyVault.serviceConnection, registerSecret) : undefined;
+    const arm = params.keyVault ? armConnection(params.keyVault.serviceConnection) : undefined;
     if (params.sharedGroup) log.warn(loc('SharedGroupWarning', params.variableGroup ?? ''));
     const pool = new AdaptivePool(params.parallelRequests);
     http = agentHttp(params, () => pool.shrink());

@@ -14,6 +14,7 @@ import { HttpLayer } from '../../tasks/PatLifecycleV1/src/http';
 import { reword } from '../../tasks/PatLifecycleV1/src/messages.generated';
 import { DEFAULTS } from '../../tasks/PatLifecycleV1/src/params';
 import { VariableGroupsApi } from '../../tasks/PatLifecycleV1/src/variableGroupsApi';
+import { withTimeout } from '../../tasks/PatLifecycleV1/src/timeout';
 import cliMessages from '../messages.json';
 
 const USAGE = `Usage: pat-lifecycle login --tenant <id> --client-id <id> [options]
@@ -259,14 +260,9 @@ async function confidentialBrowserSignIn(app: ConfidentialClientApplication, sco
 /** A browser sign-in that nobody completes must not wait forever. */
 const SIGN_IN_MINUTES = 5;
 function withDeadline<T>(promise: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new TaskError(`No sign-in completed within ${SIGN_IN_MINUTES} minutes: run again, or use --device-code.`)),
-      SIGN_IN_MINUTES * 60_000,
-    );
+  return withTimeout(promise, SIGN_IN_MINUTES * 60_000, () => {
+    throw new TaskError(`No sign-in completed within ${SIGN_IN_MINUTES} minutes: run again, or use --device-code.`);
   });
-  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }
 
 /** Opens the sign-in page: $BROWSER if set, else the platform's opener; the URL is always printed too. */

@@ -5,6 +5,7 @@
 import type { DeliveryTarget } from './operations';
 import { loc } from './messages.generated';
 import type { PatsApi } from './patsApi';
+import { withTimeout } from './timeout';
 
 /**
  * A cancelled job (the agent signals the task) must not leave a PAT active that nobody has: each PAT this run
@@ -20,7 +21,11 @@ export async function revokeUndelivered(
   const ids = [...pending];
   if (ids.length === 0) return loc('CancelledNothingPending');
   const bounded = <T>(p: Promise<T>, ms: number): Promise<T | undefined> =>
-    Promise.race([p.catch(() => undefined), new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), ms).unref())]);
+    withTimeout<T | undefined>(
+      p.catch(() => undefined),
+      ms,
+      () => undefined,
+    );
   const holds = new Set<string>();
   let unknown = false;
   if (targets.length > 0) {

@@ -9,6 +9,7 @@ import { HttpClient, type HttpClientResponse } from 'typed-rest-client/HttpClien
 import type { IRequestHandler, IRequestOptions } from 'typed-rest-client/Interfaces';
 import { TaskError, TransportError } from './errors';
 import { clip } from './sanitize';
+import { withTimeout } from './timeout';
 
 export interface ProxySettings {
   proxyUrl: string;
@@ -218,6 +219,7 @@ export class HttpLayer {
     const { response, body } = await withTimeout(attempt, this.settings.timeoutMs, () => {
       controller.abort();
       abandon();
+      throw Object.assign(new Error('Response body timeout'), { code: 'ETIMEDOUT' });
     });
     const status = response.message.statusCode ?? 0;
     const out: Record<string, string> = {};
@@ -270,15 +272,4 @@ function errorCode(err: unknown): string | undefined {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => void): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      onTimeout();
-      reject(Object.assign(new Error('Response body timeout'), { code: 'ETIMEDOUT' }));
-    }, ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

@@ -113,10 +113,6 @@ export class GateList {
     }
   }
 
-  get size(): number {
-    return this.active.length;
-  }
-
   private finish(held: Held, outcome: 'released' | 'dropped'): void {
     if (held.done) return;
     held.done = true;

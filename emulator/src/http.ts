@@ -89,13 +89,9 @@ export function signInPage(baseUrl: string): string {
   );
 }
 
-export function signInRedirectUrl(baseUrl: string, replyTo: string): string {
-  const realm = new URL(baseUrl).host;
-  return `${baseUrl}/_signin?realm=${encodeURIComponent(realm)}&reply_to=${encodeURIComponent(replyTo)}&redirect=1`;
-}
-
 export function signInRedirect(baseUrl: string, replyTo: string, location?: string): EmuResponse {
-  const to = location ?? signInRedirectUrl(baseUrl, replyTo);
+  const realm = new URL(baseUrl).host;
+  const to = location ?? `${baseUrl}/_signin?realm=${encodeURIComponent(realm)}&reply_to=${encodeURIComponent(replyTo)}&redirect=1`;
   return htmlResponse(
     302,
     `<html><head><title>Object moved</title></head><body><h2>Object moved to <a href="${escapeHtml(to)}">here</a>.</h2></body></html>\n`,

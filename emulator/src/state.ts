@@ -86,7 +86,6 @@ export class State {
   readonly deviceCodes = new Map<string, DeviceCodeGrant>();
   readonly authCodes = new Map<string, AuthCodeGrant>();
   readonly orgs = new Map<string, OrgRecord>();
-  interactiveUserId: string | undefined;
   policy: PatPolicy = defaultPolicy();
   /** How the service answers where the sources leave it open (variant.ts). */
   variant: ServiceVariant = defaultVariant();
@@ -221,12 +220,8 @@ export class State {
     return u;
   }
 
-  /** The user an interactive sign-in picks: setInteractiveUser's, else the tenant's first user. */
+  /** The user an interactive sign-in picks: the tenant's first user. */
   interactiveUserFor(tenantId: string): UserRecord | undefined {
-    if (this.interactiveUserId) {
-      const u = this.users.get(this.interactiveUserId);
-      if (u && u.tenantId === tenantId) return u;
-    }
     for (const u of this.users.values()) if (u.tenantId === tenantId) return u;
     return undefined;
   }

@@ -59,8 +59,6 @@ export interface EmulatorOptions {
   port?: number;
   /** Delay added before every response. Default 0. */
   latencyMs?: number;
-  /** Where generated certificates are cached; default os.tmpdir()/pat-lifecycle-emulator-certs. false = never cache. */
-  certCacheDir?: string | false;
 }
 
 export interface EmulatorStats {
@@ -295,7 +293,6 @@ export interface GateHandle {
 }
 
 export interface FaultHandle {
-  readonly id: number;
   /** Requests this fault has answered so far. */
   readonly hits: number;
   /** Applications left before it is removed. */

@@ -113,12 +113,6 @@ export class VariableGroupStore {
       for (const { group, copy } of saved) Object.assign(group, copy);
     };
   }
-
-  clear(): void {
-    this.groups.length = 0;
-    this.projects.clear();
-    this.nextId = 1;
-  }
 }
 
 /** An IdentityRef as the recorded answers show it (id, displayName, uniqueName, url, imageUrl). */

@@ -11,14 +11,13 @@ export interface AdoCaller {
   userId?: string;
   /** Scopes the credential carries: the token's scp, or the PAT's scope. */
   scopes: string[];
-  via: 'bearer' | 'pat';
 }
 
 export type AuthOutcome = { ok: true; caller: AdoCaller } | { ok: false; response: EmuResponse };
 
-export function unauthorized(state: State, org: OrgRecord, userLabel = ''): EmuResponse {
+export function unauthorized(state: State, org: OrgRecord): EmuResponse {
   const tenant = org.tenantId ?? 'common';
-  return typedError(401, 'UnauthorizedRequestException', `TF400813: The user '${userLabel}' is not authorized to access this resource.`, {
+  return typedError(401, 'UnauthorizedRequestException', "TF400813: The user '' is not authorized to access this resource.", {
     namespace: 'Microsoft.TeamFoundation.Framework.Server',
     assembly: 'Microsoft.TeamFoundation.Framework.Server',
     headers: {
@@ -41,7 +40,6 @@ function fromBearer(grant: AccessGrant): AdoCaller {
     name: grant.name,
     userId: grant.userId,
     scopes: grant.scp.split(/\s+/).filter((s) => s !== ''),
-    via: 'bearer',
   };
 }
 
@@ -68,7 +66,7 @@ export function authenticateAdo(state: State, req: EmuRequest, org: OrgRecord, a
     const user = state.users.get(pat.userId);
     return {
       ok: true,
-      caller: { kind: 'user', id: pat.userId, name: user?.name ?? pat.userId, userId: pat.userId, scopes: pat.scope.split(' '), via: 'pat' },
+      caller: { kind: 'user', id: pat.userId, name: user?.name ?? pat.userId, userId: pat.userId, scopes: pat.scope.split(' ') },
     };
   }
   if (scheme !== 'bearer') return { ok: false, response: unauthorized(state, org) };

@@ -39,10 +39,6 @@ export function jsonResponse(status: number, body: unknown, headers: Record<stri
   };
 }
 
-export function emptyResponse(status: number, headers: Record<string, string> = {}): EmuResponse {
-  return { status, headers, body: '' };
-}
-
 export function htmlResponse(status: number, html: string, headers: Record<string, string> = {}): EmuResponse {
   return { status, headers: { 'content-type': 'text/html; charset=utf-8', ...headers }, body: html };
 }
@@ -50,7 +46,6 @@ export function htmlResponse(status: number, html: string, headers: Record<strin
 export interface TypedErrorOptions {
   namespace?: string;
   assembly?: string;
-  eventId?: number;
   headers?: Record<string, string>;
 }
 
@@ -67,7 +62,7 @@ export function typedError(status: number, typeKey: string, message: string, opt
       typeName: `${ns}.${typeKey}, ${asm}`,
       typeKey,
       errorCode: 0,
-      eventId: options.eventId ?? 3000,
+      eventId: 3000,
     },
     { 'x-tfs-processid': '00000000-0000-0000-0000-000000000000', ...options.headers },
   );

@@ -2,7 +2,7 @@
 import { ApiVersion, badVersion, missingVersion, parseVersion, requestedVersion, versionNumber, versionOutOfRange } from './apiVersion';
 import { AdoCaller, authenticateAdo, hasScope, signInAnswer } from './adoAuth';
 import { roundToStoredPrecision } from './clock';
-import { EmuRequest, EmuResponse, emptyResponse, isObject, jsonResponse, parseJson, queryParam, typedError } from './http';
+import { EmuRequest, EmuResponse, isObject, jsonResponse, parseJson, queryParam, typedError } from './http';
 import { listPats } from './patList';
 import { checkAllOrgs, checkDisplayName, checkGlobal, checkScope, checkValidTo, PAT_ERROR_TEXT, PatError } from './patRules';
 import { PatInternal, patStatus, toApiPat, visibleIn } from './patStore';
@@ -259,5 +259,5 @@ function revokePat(c: Call): EmuResponse {
   const pat = findOwn(c, raw);
   if (!pat || (pat.revoked && c.state.variant.revokeRevoked === 'error')) return sessionTokenNotFound(raw);
   pat.revoked = true;
-  return emptyResponse(204);
+  return { status: 204, headers: {}, body: '' };
 }

@@ -21,7 +21,6 @@ export interface RefreshGrant {
   issuedAtMs: number;
   expiresAtMs: number;
   revoked: boolean;
-  scope: string;
   refusal?: RefreshRefusal;
 }
 
@@ -41,7 +40,6 @@ export interface AccessGrant {
 }
 
 export interface DeviceCodeGrant {
-  deviceCode: string;
   userCode: string;
   tenantId: string;
   clientId: string;
@@ -52,7 +50,6 @@ export interface DeviceCodeGrant {
 }
 
 export interface AuthCodeGrant {
-  tenantId: string;
   clientId: string;
   redirectUri: string;
   challenge?: string;
@@ -157,7 +154,6 @@ export class State {
       issuedAtMs: options.expired ? now - REFRESH_TOKEN_LIFETIME_MS - 1000 : now,
       expiresAtMs: options.expired ? now - 1000 : now + REFRESH_TOKEN_LIFETIME_MS,
       revoked: options.revoked ?? false,
-      scope: options.scope ?? `${ADO_RESOURCE}/.default openid profile offline_access`,
       refusal: options.refusal,
     });
     return token;

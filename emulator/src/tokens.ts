@@ -100,7 +100,7 @@ export function makeIdToken(state: State, app: AppRecord, user: UserRecord, nonc
   return makeJwt(claims);
 }
 
-export function storeRefreshToken(state: State, app: AppRecord, user: UserRecord, scope: string): string {
+export function storeRefreshToken(state: State, app: AppRecord, user: UserRecord): string {
   const now = state.clock.nowMs();
   const token = newRefreshToken();
   state.refreshTokens.set(token, {
@@ -110,7 +110,6 @@ export function storeRefreshToken(state: State, app: AppRecord, user: UserRecord
     issuedAtMs: now,
     expiresAtMs: now + REFRESH_TOKEN_LIFETIME_MS,
     revoked: false,
-    scope,
   });
   return token;
 }
@@ -136,7 +135,7 @@ export function userTokenResponse(state: State, app: AppRecord, user: UserRecord
     ext_expires_in: ACCESS_TOKEN_LIFETIME_S,
     access_token: issueUserAccessToken(state, app, user, scp),
   };
-  if (options.withRefreshToken) body.refresh_token = storeRefreshToken(state, app, user, scope);
+  if (options.withRefreshToken) body.refresh_token = storeRefreshToken(state, app, user);
   if (options.oidc.includes('openid')) body.id_token = makeIdToken(state, app, user, options.nonce);
   if (options.withClientInfo) body.client_info = clientInfo(user);
   return body;

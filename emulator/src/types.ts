@@ -144,8 +144,6 @@ export interface IssueRefreshTokenOptions {
    * BadTokenDueToSignInFrequency) or when the user must confirm the sign-in (AADSTS50199, CmsiInterrupt).
    */
   refusal?: RefreshRefusal;
-  /** Scopes recorded on the grant (informational). */
-  scope?: string;
 }
 
 export type RefreshRefusal = 'signInFrequency' | 'userConfirmation';

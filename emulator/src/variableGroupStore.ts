@@ -126,7 +126,7 @@ function identityRef(who: Identity, org: string, baseUrl: string): Record<string
   };
 }
 
-export function toApiGroup(g: GroupInternal, baseUrl = ''): Record<string, unknown> {
+export function toApiGroup(g: GroupInternal, baseUrl: string): Record<string, unknown> {
   const variables: Record<string, unknown> = {};
   for (const [name, v] of g.variables) variables[name] = v.isSecret ? { isSecret: true, value: null } : { value: v.value };
   return {

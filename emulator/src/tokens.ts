@@ -1,5 +1,5 @@
 // JWT-shaped tokens. Nothing is really signed: the emulator recognises its own tokens by lookup.
-import { ACCESS_TOKEN_LIFETIME_S, ADO_RESOURCE, REFRESH_TOKEN_LIFETIME_MS, State } from './state';
+import { AccessGrant, ACCESS_TOKEN_LIFETIME_S, ADO_RESOURCE, REFRESH_TOKEN_LIFETIME_MS, State } from './state';
 import { base64url, newRefreshToken, randomBase64url } from './random';
 import type { AppRecord, UserRecord } from './types';
 
@@ -67,16 +67,13 @@ export function issueAppAccessToken(state: State, app: AppRecord): string {
     uti: randomBase64url(16),
     ver: '1.0',
   });
-  state.accessTokens.set(token, {
-    kind: 'app',
-    tenantId: app.tenantId,
-    clientId: app.clientId,
-    oid: app.servicePrincipalId,
-    scp: '',
-    expMs: exp * 1000,
-    name: app.displayName,
-  });
+  state.accessTokens.set(token, appGrant(app, exp));
   return token;
+}
+
+/** What an app-only token (Azure DevOps or Key Vault) stands for. */
+function appGrant(app: AppRecord, expS: number): AccessGrant {
+  return { kind: 'app', tenantId: app.tenantId, clientId: app.clientId, oid: app.servicePrincipalId, scp: '', expMs: expS * 1000, name: app.displayName };
 }
 
 export function makeIdToken(state: State, app: AppRecord, user: UserRecord, nonce?: string): string {
@@ -160,14 +157,6 @@ export function issueVaultAccessToken(state: State, app: AppRecord): string {
     uti: randomBase64url(16),
     ver: '1.0',
   });
-  state.vaultTokens.set(token, {
-    kind: 'app',
-    tenantId: app.tenantId,
-    clientId: app.clientId,
-    oid: app.servicePrincipalId,
-    scp: '',
-    expMs: exp * 1000,
-    name: app.displayName,
-  });
+  state.vaultTokens.set(token, appGrant(app, exp));
   return token;
 }

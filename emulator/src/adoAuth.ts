@@ -1,7 +1,25 @@
-// Authentication of Azure DevOps calls (PAT API and variable groups).
+// Azure DevOps routes: authentication of calls, scope and role checks, and the answers the routes share.
 import { EmuRequest, EmuResponse, header, htmlResponse, isObject, signInPage, signInRedirect, typedError } from './http';
 import { globalRetired, patStatus, visibleIn } from './patStore';
 import { AccessGrant, OrgRecord, orgKey, State } from './state';
+
+/** Namespace and assembly of the distributedTask and serviceEndpoint typed errors. */
+export const DT_NS = { namespace: 'Microsoft.TeamFoundation.DistributedTask.WebApi', assembly: 'Microsoft.TeamFoundation.DistributedTask.WebApi' };
+
+export function argumentError(message: string): EmuResponse {
+  return typedError(400, 'ArgumentException', message, { namespace: 'System', assembly: 'mscorlib' });
+}
+
+/** A method this emulator does not play on an Azure DevOps route. */
+export function methodNotPlayed(method: string): EmuResponse {
+  return typedError(405, 'VssResourceNotFoundException', `The ${method} method is not supported here by this emulator.`);
+}
+
+export function projectNotFound(segment: string): EmuResponse {
+  return typedError(404, 'ProjectDoesNotExistWithNameException', `TF200016: The project '${segment}' does not exist, or you cannot see it.`, {
+    namespace: 'Microsoft.TeamFoundation.Core.WebApi',
+  });
+}
 
 export interface AdoCaller {
   kind: 'user' | 'app' | 'job';
@@ -88,6 +106,16 @@ export function hasScope(caller: AdoCaller, accepted: string[], broadAccepted = 
     const lower = s.toLowerCase();
     return lower === 'app_token' || (broadAccepted && lower === 'user_impersonation') || accepted.includes(lower);
   });
+}
+
+/** 401 TF400813 when the credential carries none of the `accepted` scopes (see hasScope); the first is named. */
+export function scopeRefusal(caller: AdoCaller, accepted: string[]): EmuResponse | undefined {
+  if (hasScope(caller, accepted)) return undefined;
+  return typedError(
+    401,
+    'UnauthorizedRequestException',
+    `TF400813: The user '${caller.id}' is not authorized to access this resource. The credential lacks the scope ${accepted[0]}.`,
+  );
 }
 
 /**

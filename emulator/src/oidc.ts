@@ -1,7 +1,7 @@
 // Workload identity federation: the OIDC tokens Azure DevOps issues for a service connection (distributedTask 7.1
 // Oidctoken_Create) and their verification when Entra receives one as a client assertion.
 import { createSign, createVerify, generateKeyPairSync, KeyObject } from 'crypto';
-import { authenticateAdo } from './adoAuth';
+import { argumentError, authenticateAdo, DT_NS, methodNotPlayed } from './adoAuth';
 import { badVersion, missingVersion, parseVersion, requestedVersion, versionNumber, versionOutOfRange } from './apiVersion';
 import { EmuRequest, EmuResponse, isObject, jsonResponse, parseJson, queryParam, typedError } from './http';
 import { base64url, isGuid, newGuid } from './random';
@@ -9,7 +9,6 @@ import type { State } from './state';
 import type { FederatedCredential } from './types';
 
 const OIDC_RE = /^\/([^/]+)\/([^/]+)\/_apis\/distributedtask\/hubs\/([^/]+)\/plans\/([^/]+)\/jobs\/([^/]+)\/oidctoken\/?$/i;
-const DT_NS = { namespace: 'Microsoft.TeamFoundation.DistributedTask.WebApi', assembly: 'Microsoft.TeamFoundation.DistributedTask.WebApi' };
 
 export const TOKEN_EXCHANGE_AUDIENCE = 'api://AzureADTokenExchange';
 /** Lifetime of an issued OIDC token (assumption). */
@@ -83,7 +82,7 @@ export function handleOidc(state: State, req: EmuRequest): EmuResponse {
   const org = state.ensureOrg(orgName);
   const auth = authenticateAdo(state, req, org, true);
   if (!auth.ok) return auth.response;
-  if (req.method !== 'POST') return typedError(405, 'VssResourceNotFoundException', `The ${req.method} method is not supported here by this emulator.`);
+  if (req.method !== 'POST') return methodNotPlayed(req.method);
   const versionError = checkVersion(req);
   if (versionError) return versionError;
   if (auth.caller.kind !== 'job') {
@@ -95,7 +94,7 @@ export function handleOidc(state: State, req: EmuRequest): EmuResponse {
   }
   const [projectId, , planId, jobId] = [decodeURIComponent(m[2]), m[3], decodeURIComponent(m[4]), decodeURIComponent(m[5])];
   if (!isGuid(projectId) || !isGuid(planId) || !isGuid(jobId)) {
-    return typedError(400, 'ArgumentException', 'The project, plan and job identifiers must be GUIDs.', { namespace: 'System', assembly: 'mscorlib' });
+    return argumentError('The project, plan and job identifiers must be GUIDs.');
   }
   const project = state.groups.findProject(orgName, projectId);
   if (!project)
@@ -104,12 +103,10 @@ export function handleOidc(state: State, req: EmuRequest): EmuResponse {
     });
   if (req.bodyText.trim() !== '') {
     const parsed = parseJson(req.bodyText);
-    if (!parsed.ok || !isObject(parsed.value))
-      return typedError(400, 'ArgumentException', 'The body must be a JSON object of strings.', { namespace: 'System', assembly: 'mscorlib' });
+    if (!parsed.ok || !isObject(parsed.value)) return argumentError('The body must be a JSON object of strings.');
   }
   const connectionId = queryParam(req, 'serviceConnectionId');
-  if (!connectionId)
-    return typedError(400, 'ArgumentException', 'Value cannot be null. Parameter name: serviceConnectionId', { namespace: 'System', assembly: 'mscorlib' });
+  if (!connectionId) return argumentError('Value cannot be null. Parameter name: serviceConnectionId');
   const endpoint = isGuid(connectionId) ? state.endpoints.inOrg(orgName, connectionId) : undefined;
   if (!endpoint || endpoint.project.id !== project.id) {
     return typedError(

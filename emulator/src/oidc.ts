@@ -2,7 +2,7 @@
 // Oidctoken_Create) and their verification when Entra receives one as a client assertion.
 import { createSign, createVerify, generateKeyPairSync, KeyObject } from 'crypto';
 import { argumentError, authenticateAdo, DT_NS, methodNotPlayed } from './adoAuth';
-import { badVersion, missingVersion, parseVersion, requestedVersion, versionNumber, versionOutOfRange } from './apiVersion';
+import { readVersion, versionNumber, versionOutOfRange } from './apiVersion';
 import { EmuRequest, EmuResponse, isObject, jsonResponse, parseJson, queryParam, typedError } from './http';
 import { base64url, isGuid, newGuid } from './random';
 import type { State } from './state';
@@ -64,13 +64,11 @@ export class OidcIssuer {
 }
 
 function checkVersion(req: EmuRequest): EmuResponse | undefined {
-  const text = requestedVersion(req);
-  if (text === undefined || text === '') return missingVersion(req);
-  const v = parseVersion(text);
-  if (!v) return badVersion(text, 'expected a form like 7.1-preview.1.');
+  const v = readVersion(req, '7.1-preview.1');
+  if ('status' in v) return v;
   const n = versionNumber(v);
   // Spec: 7.1-preview.1; the sprint 240 release notes call it with api-version=7.1.
-  if (n < 71 || n > 72 || (n === 72 && !v.preview)) return versionOutOfRange(text, '7.1-preview.1 to 7.2-preview');
+  if (n < 71 || n > 72 || (n === 72 && !v.preview)) return versionOutOfRange(v.text, '7.1-preview.1 to 7.2-preview');
   return undefined;
 }
 

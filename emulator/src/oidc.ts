@@ -160,37 +160,16 @@ export function checkAssertion(state: State, assertion: string, credentials: Fed
     };
   }
   const text = (v: unknown): string => (typeof v === 'string' ? v : '');
+  const noRecord = (code: number, claim: string): AssertionCheck => {
+    return { ok: false, status: 400, error: 'invalid_request', code, text: `No matching federated identity record found for presented assertion ${claim}.` };
+  };
   const iss = text(claims.iss);
   const sub = text(claims.sub);
   const aud = Array.isArray(claims.aud) ? claims.aud.map(text) : [text(claims.aud)];
   const byIssuer = credentials.filter((c) => c.issuer === iss);
-  if (byIssuer.length === 0) {
-    return {
-      ok: false,
-      status: 400,
-      error: 'invalid_request',
-      code: 700211,
-      text: `No matching federated identity record found for presented assertion issuer '${iss}'.`,
-    };
-  }
+  if (byIssuer.length === 0) return noRecord(700211, `issuer '${iss}'`);
   const bySubject = byIssuer.filter((c) => c.subject === sub);
-  if (bySubject.length === 0) {
-    return {
-      ok: false,
-      status: 400,
-      error: 'invalid_request',
-      code: 700213,
-      text: `No matching federated identity record found for presented assertion subject '${sub}'. Please note that the matching is done using a case-sensitive comparison.`,
-    };
-  }
-  if (!bySubject.some((c) => aud.includes(c.audience))) {
-    return {
-      ok: false,
-      status: 400,
-      error: 'invalid_request',
-      code: 700212,
-      text: `No matching federated identity record found for presented assertion audience '${aud.join(', ')}'.`,
-    };
-  }
+  if (bySubject.length === 0) return noRecord(700213, `subject '${sub}'. Please note that the matching is done using a case-sensitive comparison`);
+  if (!bySubject.some((c) => aud.includes(c.audience))) return noRecord(700212, `audience '${aud.join(', ')}'`);
   return { ok: true };
 }

@@ -15,6 +15,10 @@ export function isVariableGroupPath(path: string): boolean {
   return COLLECTION_RE.test(path) || ITEM_RE.test(path) || ORG_ITEM_RE.test(path);
 }
 
+function notFound(idText: string): EmuResponse {
+  return typedError(404, 'VariableGroupNotFoundException', `Variable group with id ${idText} does not exist or you do not have access to it.`, DT_NS);
+}
+
 function wildcardMatch(pattern: string, value: string): boolean {
   const re = new RegExp(
     `^${pattern
@@ -58,9 +62,7 @@ export function handleVariableGroups(state: State, req: EmuRequest): EmuResponse
   }
   const idText = decodeURIComponent(m[3]);
   const group = /^\d+$/.test(idText) ? state.groups.find(orgName, project, Number(idText)) : undefined;
-  if (!group) {
-    return typedError(404, 'VariableGroupNotFoundException', `Variable group with id ${idText} does not exist or you do not have access to it.`, DT_NS);
-  }
+  if (!group) return notFound(idText);
   if (req.method === 'GET') return jsonResponse(200, toApiGroup(group, state.baseUrl));
   if (req.method === 'PUT') {
     if (state.variant.variableGroupProjectPut === 'refused') {
@@ -82,9 +84,7 @@ function handleOrgItem(state: State, req: EmuRequest, orgName: string, idText: s
   const refused = scopeRefusal(auth.caller, WRITE_SCOPES);
   if (refused) return refused;
   const group = /^\d+$/.test(idText) ? state.groups.inOrg(orgName, Number(idText)) : undefined;
-  if (!group) {
-    return typedError(404, 'VariableGroupNotFoundException', `Variable group with id ${idText} does not exist or you do not have access to it.`, DT_NS);
-  }
+  if (!group) return notFound(idText);
   return putGroup(state, req, auth.caller, group.project, group, true);
 }
 

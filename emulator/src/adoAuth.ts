@@ -31,7 +31,7 @@ export interface AdoCaller {
   scopes: string[];
 }
 
-export type AuthOutcome = { ok: true; caller: AdoCaller } | { ok: false; response: EmuResponse };
+type AuthOutcome = { ok: true; caller: AdoCaller } | { ok: false; response: EmuResponse };
 
 export function unauthorized(state: State, org: OrgRecord): EmuResponse {
   const tenant = org.tenantId ?? 'common';

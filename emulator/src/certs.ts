@@ -5,7 +5,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { generate } from 'selfsigned';
 
-export interface CertMaterial {
+interface CertMaterial {
   caCertPem: string;
   caKeyPem: string;
   serverCertPem: string;

@@ -13,7 +13,7 @@ const OPENID_CONFIG_RE = /^\/([^/]+)\/v2\.0\/\.well-known\/openid-configuration\
 const INSTANCE_RE = /^\/([^/]+)\/discovery\/instance\/?$/i;
 const KEYS_RE = /^\/([^/]+)\/discovery\/(v2\.0\/)?keys\/?$/i;
 
-export const DEVICE_CODE_LIFETIME_S = 900;
+const DEVICE_CODE_LIFETIME_S = 900;
 
 export function entraKind(path: string): RequestKind | undefined {
   if (TOKEN_RE.test(path)) return 'token';

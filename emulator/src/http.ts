@@ -43,7 +43,7 @@ export function htmlResponse(status: number, html: string, headers: Record<strin
   return { status, headers: { 'content-type': 'text/html; charset=utf-8', ...headers }, body: html };
 }
 
-export interface TypedErrorOptions {
+interface TypedErrorOptions {
   namespace?: string;
   assembly?: string;
   headers?: Record<string, string>;
@@ -100,7 +100,7 @@ export function parseForm(text: string): Record<string, string> {
   return out;
 }
 
-export type JsonParse = { ok: true; value: unknown } | { ok: false };
+type JsonParse = { ok: true; value: unknown } | { ok: false };
 
 export function parseJson(text: string): JsonParse {
   try {

@@ -12,7 +12,7 @@ const OIDC_RE = /^\/([^/]+)\/([^/]+)\/_apis\/distributedtask\/hubs\/([^/]+)\/pla
 
 export const TOKEN_EXCHANGE_AUDIENCE = 'api://AzureADTokenExchange';
 /** Lifetime of an issued OIDC token (assumption). */
-export const OIDC_TOKEN_LIFETIME_S = 600;
+const OIDC_TOKEN_LIFETIME_S = 600;
 
 export function isOidcPath(path: string): boolean {
   return OIDC_RE.test(path);
@@ -135,7 +135,7 @@ export function handleOidc(state: State, req: EmuRequest): EmuResponse {
   return jsonResponse(200, { oidcToken });
 }
 
-export type AssertionCheck = { ok: true } | { ok: false; status: number; error: string; code: number; text: string };
+type AssertionCheck = { ok: true } | { ok: false; status: number; error: string; code: number; text: string };
 
 /**
  * Checks a client assertion against the app's federated credentials, in Entra's order: signature, time range,

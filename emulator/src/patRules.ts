@@ -74,7 +74,7 @@ export const KNOWN_PAT_SCOPES: ReadonlySet<string> = new Set(
   ].map((s) => s.toLowerCase()),
 );
 
-export const MAX_DISPLAY_NAME = 256;
+const MAX_DISPLAY_NAME = 256;
 /** Creating or regenerating a global PAT is refused from this date (UTC): Azure DevOps release notes, sprint 270. */
 export const GLOBAL_PAT_CUTOFF_MS = Date.UTC(2026, 2, 15);
 /** Every global PAT stops working on this date (UTC): the announcement of the retirement of global PATs. */

@@ -14,7 +14,7 @@ export const DEFAULT_APP_SCOPES = 'vso.pats vso.pats_manage';
 export const REFRESH_TOKEN_LIFETIME_MS = 90 * 24 * 3600 * 1000;
 export const ACCESS_TOKEN_LIFETIME_S = 3599;
 
-export interface RefreshGrant {
+interface RefreshGrant {
   tenantId: string;
   clientId: string;
   userId: string;
@@ -39,7 +39,7 @@ export interface AccessGrant {
   name: string;
 }
 
-export interface DeviceCodeGrant {
+interface DeviceCodeGrant {
   userCode: string;
   tenantId: string;
   clientId: string;
@@ -49,7 +49,7 @@ export interface DeviceCodeGrant {
   userId?: string;
 }
 
-export interface AuthCodeGrant {
+interface AuthCodeGrant {
   clientId: string;
   redirectUri: string;
   challenge?: string;

@@ -8,7 +8,7 @@ export function makeJwt(claims: Record<string, unknown>): string {
   return `${head}.${base64url(JSON.stringify(claims))}.${randomBase64url(64)}`;
 }
 
-export function clientInfo(user: UserRecord): string {
+function clientInfo(user: UserRecord): string {
   return base64url(JSON.stringify({ uid: user.id, utid: user.tenantId }));
 }
 
@@ -76,7 +76,7 @@ function appGrant(app: AppRecord, expS: number): AccessGrant {
   return { kind: 'app', tenantId: app.tenantId, clientId: app.clientId, oid: app.servicePrincipalId, scp: '', expMs: expS * 1000, name: app.displayName };
 }
 
-export function makeIdToken(state: State, app: AppRecord, user: UserRecord, nonce?: string): string {
+function makeIdToken(state: State, app: AppRecord, user: UserRecord, nonce?: string): string {
   const nowS = Math.floor(state.clock.nowMs() / 1000);
   const claims: Record<string, unknown> = {
     aud: app.clientId,
@@ -111,7 +111,7 @@ export function storeRefreshToken(state: State, app: AppRecord, user: UserRecord
   return token;
 }
 
-export interface UserTokenResponseOptions {
+interface UserTokenResponseOptions {
   /** Granted Azure DevOps scope names (without the resource prefix). */
   granted: string[];
   /** OIDC scopes that were requested (openid, profile, offline_access, email). */

@@ -1,7 +1,25 @@
-// Authentication of Azure DevOps calls (PAT API and variable groups).
+// Azure DevOps routes: authentication of calls, scope and role checks, and the answers the routes share.
 import { EmuRequest, EmuResponse, header, htmlResponse, isObject, signInPage, signInRedirect, typedError } from './http';
 import { globalRetired, patStatus, visibleIn } from './patStore';
 import { AccessGrant, OrgRecord, orgKey, State } from './state';
+
+/** Namespace and assembly of the distributedTask and serviceEndpoint typed errors. */
+export const DT_NS = { namespace: 'Microsoft.TeamFoundation.DistributedTask.WebApi', assembly: 'Microsoft.TeamFoundation.DistributedTask.WebApi' };
+
+export function argumentError(message: string): EmuResponse {
+  return typedError(400, 'ArgumentException', message, { namespace: 'System', assembly: 'mscorlib' });
+}
+
+/** A method this emulator does not play on an Azure DevOps route. */
+export function methodNotPlayed(method: string): EmuResponse {
+  return typedError(405, 'VssResourceNotFoundException', `The ${method} method is not supported here by this emulator.`);
+}
+
+export function projectNotFound(segment: string): EmuResponse {
+  return typedError(404, 'ProjectDoesNotExistWithNameException', `TF200016: The project '${segment}' does not exist, or you cannot see it.`, {
+    namespace: 'Microsoft.TeamFoundation.Core.WebApi',
+  });
+}
 
 export interface AdoCaller {
   kind: 'user' | 'app' | 'job';
@@ -11,14 +29,13 @@ export interface AdoCaller {
   userId?: string;
   /** Scopes the credential carries: the token's scp, or the PAT's scope. */
   scopes: string[];
-  via: 'bearer' | 'pat';
 }
 
-export type AuthOutcome = { ok: true; caller: AdoCaller } | { ok: false; response: EmuResponse };
+type AuthOutcome = { ok: true; caller: AdoCaller } | { ok: false; response: EmuResponse };
 
-export function unauthorized(state: State, org: OrgRecord, userLabel = ''): EmuResponse {
+export function unauthorized(state: State, org: OrgRecord): EmuResponse {
   const tenant = org.tenantId ?? 'common';
-  return typedError(401, 'UnauthorizedRequestException', `TF400813: The user '${userLabel}' is not authorized to access this resource.`, {
+  return typedError(401, 'UnauthorizedRequestException', "TF400813: The user '' is not authorized to access this resource.", {
     namespace: 'Microsoft.TeamFoundation.Framework.Server',
     assembly: 'Microsoft.TeamFoundation.Framework.Server',
     headers: {
@@ -41,7 +58,6 @@ function fromBearer(grant: AccessGrant): AdoCaller {
     name: grant.name,
     userId: grant.userId,
     scopes: grant.scp.split(/\s+/).filter((s) => s !== ''),
-    via: 'bearer',
   };
 }
 
@@ -68,7 +84,7 @@ export function authenticateAdo(state: State, req: EmuRequest, org: OrgRecord, a
     const user = state.users.get(pat.userId);
     return {
       ok: true,
-      caller: { kind: 'user', id: pat.userId, name: user?.name ?? pat.userId, userId: pat.userId, scopes: pat.scope.split(' '), via: 'pat' },
+      caller: { kind: 'user', id: pat.userId, name: user?.name ?? pat.userId, userId: pat.userId, scopes: pat.scope.split(' ') },
     };
   }
   if (scheme !== 'bearer') return { ok: false, response: unauthorized(state, org) };
@@ -90,6 +106,16 @@ export function hasScope(caller: AdoCaller, accepted: string[], broadAccepted = 
     const lower = s.toLowerCase();
     return lower === 'app_token' || (broadAccepted && lower === 'user_impersonation') || accepted.includes(lower);
   });
+}
+
+/** 401 TF400813 when the credential carries none of the `accepted` scopes (see hasScope); the first is named. */
+export function scopeRefusal(caller: AdoCaller, accepted: string[]): EmuResponse | undefined {
+  if (hasScope(caller, accepted)) return undefined;
+  return typedError(
+    401,
+    'UnauthorizedRequestException',
+    `TF400813: The user '${caller.id}' is not authorized to access this resource. The credential lacks the scope ${accepted[0]}.`,
+  );
 }
 
 /**

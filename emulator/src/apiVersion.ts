@@ -12,7 +12,7 @@ export interface ApiVersion {
 
 const VERSION_RE = /^(\d+)\.(\d+)(-preview(?:\.(\d+))?)?$/i;
 
-export function requestedVersion(req: EmuRequest): string | undefined {
+function requestedVersion(req: EmuRequest): string | undefined {
   const q = queryParam(req, 'api-version');
   if (q !== undefined) return q.trim();
   const accept = header(req, 'accept');
@@ -20,7 +20,7 @@ export function requestedVersion(req: EmuRequest): string | undefined {
   return m ? m[1] : undefined;
 }
 
-export function parseVersion(text: string): ApiVersion | undefined {
+function parseVersion(text: string): ApiVersion | undefined {
   const m = VERSION_RE.exec(text);
   if (!m) return undefined;
   return {
@@ -36,7 +36,14 @@ export function versionNumber(v: ApiVersion): number {
   return v.major * 10 + v.minor;
 }
 
-export function missingVersion(req: EmuRequest): EmuResponse {
+/** The api-version the request asks for, or the answer to a missing or malformed one (`form`: what a good one looks like). */
+export function readVersion(req: EmuRequest, form: string): ApiVersion | EmuResponse {
+  const text = requestedVersion(req);
+  if (text === undefined || text === '') return missingVersion(req);
+  return parseVersion(text) ?? badVersion(text, `expected a form like ${form}.`);
+}
+
+function missingVersion(req: EmuRequest): EmuResponse {
   return typedError(
     400,
     'VssVersionNotSpecifiedException',
@@ -44,7 +51,7 @@ export function missingVersion(req: EmuRequest): EmuResponse {
   );
 }
 
-export function badVersion(text: string, why: string): EmuResponse {
+function badVersion(text: string, why: string): EmuResponse {
   return typedError(400, 'VssInvalidApiVersionException', `The api-version '${text}' is not valid here: ${why}`);
 }
 
@@ -57,11 +64,9 @@ export function versionOutOfRange(text: string, range: string): EmuResponse {
  * made with 4.1-preview.1 and 6.0-preview.4 and answered 200) to 7.1, or 7.2 as a preview.
  */
 export function checkReleasedVersion(req: EmuRequest): EmuResponse | undefined {
-  const text = requestedVersion(req);
-  if (text === undefined || text === '') return missingVersion(req);
-  const v = parseVersion(text);
-  if (!v) return badVersion(text, 'expected a form like 7.1 or 7.1-preview.1.');
+  const v = readVersion(req, '7.1 or 7.1-preview.1');
+  if ('status' in v) return v;
   const n = versionNumber(v);
-  if (n < 41 || n > 72 || (n === 72 && !v.preview)) return versionOutOfRange(text, '4.1 to 7.1, or 7.2-preview');
+  if (n < 41 || n > 72 || (n === 72 && !v.preview)) return versionOutOfRange(v.text, '4.1 to 7.1, or 7.2-preview');
   return undefined;
 }

@@ -5,7 +5,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { generate } from 'selfsigned';
 
-export interface CertMaterial {
+interface CertMaterial {
   caCertPem: string;
   caKeyPem: string;
   serverCertPem: string;
@@ -17,28 +17,24 @@ const DAY_MS = 24 * 3600 * 1000;
 const MIN_REMAINING_MS = 7 * DAY_MS;
 const CACHE_FILE = 'material.json';
 
-export function defaultCertCacheDir(): string {
-  return path.join(os.tmpdir(), 'pat-lifecycle-emulator-certs');
-}
+/** Where generated material is cached between runs. */
+const CACHE_DIR = path.join(os.tmpdir(), 'pat-lifecycle-emulator-certs');
 
-const inProcess = new Map<string, Promise<CertMaterial>>();
+let inProcess: Promise<CertMaterial> | undefined;
 
 /** Load cached material when it is still good, otherwise generate and cache it. */
-export function loadOrCreateCerts(cacheDir: string | false): Promise<CertMaterial> {
-  const key = cacheDir === false ? '' : cacheDir;
-  let pending = inProcess.get(key);
-  if (!pending) {
-    pending = (async () => {
-      const cached = cacheDir === false ? undefined : readCache(cacheDir);
+export function loadOrCreateCerts(): Promise<CertMaterial> {
+  if (!inProcess) {
+    inProcess = (async () => {
+      const cached = readCache(CACHE_DIR);
       if (cached) return cached;
       const fresh = await generateMaterial();
-      if (cacheDir !== false) writeCache(cacheDir, fresh);
+      writeCache(CACHE_DIR, fresh);
       return fresh;
     })();
-    inProcess.set(key, pending);
-    pending.catch(() => inProcess.delete(key));
+    inProcess.catch(() => (inProcess = undefined));
   }
-  return pending;
+  return inProcess;
 }
 
 function isUsable(m: CertMaterial): boolean {

@@ -1,7 +1,7 @@
 // GET {org}/_apis/connectionData: who the credential is (Location service). Used to check that a new PAT works.
 // Shape: azure-devops-node-api interfaces/LocationsInterfaces.ts ConnectionData and IdentitiesInterfaces.ts Identity.
-import { authenticateAdo } from './adoAuth';
-import { EmuRequest, EmuResponse, jsonResponse, typedError } from './http';
+import { authenticateAdo, methodNotPlayed } from './adoAuth';
+import { EmuRequest, EmuResponse, jsonResponse } from './http';
 import { State } from './state';
 
 const CONNECTION_DATA_RE = /^\/([^/]+)\/_apis\/connectiondata\/?$/i;
@@ -15,7 +15,7 @@ export function connectionDataOrg(path: string): string | undefined {
 
 export function handleConnectionData(state: State, req: EmuRequest): EmuResponse {
   const orgName = connectionDataOrg(req.path) ?? '';
-  if (req.method !== 'GET') return typedError(405, 'VssResourceNotFoundException', `The ${req.method} method is not supported here by this emulator.`);
+  if (req.method !== 'GET') return methodNotPlayed(req.method);
   const org = state.ensureOrg(orgName);
   // Any api-version or none: the Location service answers without one (assumption).
   const auth = authenticateAdo(state, req, org, true);

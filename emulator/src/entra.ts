@@ -13,7 +13,7 @@ const OPENID_CONFIG_RE = /^\/([^/]+)\/v2\.0\/\.well-known\/openid-configuration\
 const INSTANCE_RE = /^\/([^/]+)\/discovery\/instance\/?$/i;
 const KEYS_RE = /^\/([^/]+)\/discovery\/(v2\.0\/)?keys\/?$/i;
 
-export const DEVICE_CODE_LIFETIME_S = 900;
+const DEVICE_CODE_LIFETIME_S = 900;
 
 export function entraKind(path: string): RequestKind | undefined {
   if (TOKEN_RE.test(path)) return 'token';
@@ -109,7 +109,6 @@ function handleDeviceCode(state: State, req: EmuRequest, tenantSegment: string):
   const deviceCode = `DAQABIQEAAA${randomBase64url(90)}`;
   const userCode = newUserCode();
   state.deviceCodes.set(deviceCode, {
-    deviceCode,
     userCode,
     tenantId: tenant.id,
     clientId: app.clientId,
@@ -228,7 +227,6 @@ function handleAuthorize(state: State, req: EmuRequest, tenantSegment: string): 
   if (!user) return fail('login_required', 50058, 'No user is signed in and there is no user in this tenant to sign in.');
   const code = `1.A${randomBase64url(180)}`;
   state.authCodes.set(code, {
-    tenantId: tenant.id,
     clientId: app.clientId,
     redirectUri,
     challenge,

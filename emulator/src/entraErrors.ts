@@ -5,7 +5,7 @@ import { newGuid } from './random';
 import { ADO_RESOURCE, State } from './state';
 import type { AppRecord } from './types';
 
-export interface OAuthErrorOptions {
+interface OAuthErrorOptions {
   suberror?: string;
   claims?: string;
   headers?: Record<string, string>;
@@ -53,7 +53,7 @@ export function oauthError(
   });
 }
 
-export const OIDC_SCOPES = new Set(['openid', 'profile', 'offline_access', 'email']);
+const OIDC_SCOPES = new Set(['openid', 'profile', 'offline_access', 'email']);
 
 export interface ScopeFailure {
   ok: false;
@@ -63,7 +63,7 @@ export interface ScopeFailure {
   suberror?: string;
 }
 
-export type ScopeCheck = { ok: true; granted: string[]; oidc: string[]; isDefault: boolean } | ScopeFailure;
+type ScopeCheck = { ok: true; granted: string[]; oidc: string[]; isDefault: boolean } | ScopeFailure;
 
 /**
  * Checks a requested scope string against the app. Rules: exactly Azure DevOps resource scopes

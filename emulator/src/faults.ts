@@ -23,7 +23,6 @@ const ONLY_FOR: Partial<Record<FaultType, { kind: RequestKind; method: string }>
 };
 
 interface ActiveFault {
-  id: number;
   fault: Fault;
   remaining: number;
   hits: number;
@@ -31,7 +30,6 @@ interface ActiveFault {
 
 export class FaultList {
   private active: ActiveFault[] = [];
-  private nextId = 1;
 
   inject(fault: Fault): FaultHandle {
     const only = ONLY_FOR[fault.type];
@@ -41,13 +39,12 @@ export class FaultList {
     if (fault.type === 'dropVariables' && (!Array.isArray(fault.variables) || fault.variables.length === 0)) {
       throw new Error('Fault dropVariables needs variables: the names of the variables to leave out.');
     }
-    const entry: ActiveFault = { id: this.nextId++, fault: { ...fault, match: { ...fault.match } }, remaining: fault.times ?? 1, hits: 0 };
+    const entry: ActiveFault = { fault: { ...fault, match: { ...fault.match } }, remaining: fault.times ?? 1, hits: 0 };
     if (entry.remaining > 0) this.active.push(entry);
     const remove = (): void => {
       this.active = this.active.filter((f) => f !== entry);
     };
     return {
-      id: entry.id,
       get hits() {
         return entry.hits;
       },
@@ -70,10 +67,6 @@ export class FaultList {
 
   clear(): void {
     this.active = [];
-  }
-
-  get size(): number {
-    return this.active.length;
   }
 }
 

@@ -6,7 +6,7 @@ import type { FaultMatch, GateHandle, GateOptions, RequestKind, RequestRecord } 
 export type GatePhase = 'before' | 'afterCommit';
 
 /** What the server gives a gate for one request: how to let it go on, how to drop it, and its connection's end. */
-export interface HeldConnection {
+interface HeldConnection {
   /** Goes on: performs the request ('before') or sends the answer ('afterCommit'). */
   go(): void;
   /** Closes the connection without an answer. */
@@ -111,10 +111,6 @@ export class GateList {
       this.finish(h, 'dropped');
       h.connection.drop();
     }
-  }
-
-  get size(): number {
-    return this.active.length;
   }
 
   private finish(held: Held, outcome: 'released' | 'dropped'): void {

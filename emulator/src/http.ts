@@ -39,18 +39,13 @@ export function jsonResponse(status: number, body: unknown, headers: Record<stri
   };
 }
 
-export function emptyResponse(status: number, headers: Record<string, string> = {}): EmuResponse {
-  return { status, headers, body: '' };
-}
-
 export function htmlResponse(status: number, html: string, headers: Record<string, string> = {}): EmuResponse {
   return { status, headers: { 'content-type': 'text/html; charset=utf-8', ...headers }, body: html };
 }
 
-export interface TypedErrorOptions {
+interface TypedErrorOptions {
   namespace?: string;
   assembly?: string;
-  eventId?: number;
   headers?: Record<string, string>;
 }
 
@@ -67,7 +62,7 @@ export function typedError(status: number, typeKey: string, message: string, opt
       typeName: `${ns}.${typeKey}, ${asm}`,
       typeKey,
       errorCode: 0,
-      eventId: options.eventId ?? 3000,
+      eventId: 3000,
     },
     { 'x-tfs-processid': '00000000-0000-0000-0000-000000000000', ...options.headers },
   );
@@ -89,13 +84,9 @@ export function signInPage(baseUrl: string): string {
   );
 }
 
-export function signInRedirectUrl(baseUrl: string, replyTo: string): string {
-  const realm = new URL(baseUrl).host;
-  return `${baseUrl}/_signin?realm=${encodeURIComponent(realm)}&reply_to=${encodeURIComponent(replyTo)}&redirect=1`;
-}
-
 export function signInRedirect(baseUrl: string, replyTo: string, location?: string): EmuResponse {
-  const to = location ?? signInRedirectUrl(baseUrl, replyTo);
+  const realm = new URL(baseUrl).host;
+  const to = location ?? `${baseUrl}/_signin?realm=${encodeURIComponent(realm)}&reply_to=${encodeURIComponent(replyTo)}&redirect=1`;
   return htmlResponse(
     302,
     `<html><head><title>Object moved</title></head><body><h2>Object moved to <a href="${escapeHtml(to)}">here</a>.</h2></body></html>\n`,
@@ -109,7 +100,7 @@ export function parseForm(text: string): Record<string, string> {
   return out;
 }
 
-export type JsonParse = { ok: true; value: unknown } | { ok: false };
+type JsonParse = { ok: true; value: unknown } | { ok: false };
 
 export function parseJson(text: string): JsonParse {
   try {

@@ -2,7 +2,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { defaultCertCacheDir, loadOrCreateCerts } from './certs';
+import { loadOrCreateCerts } from './certs';
 import { roundToStoredPrecision, toMs } from './clock';
 import { approveDeviceCode, authorityMetadata, declineDeviceCode, instanceDiscovery } from './entra';
 import { FaultList } from './faults';
@@ -55,8 +55,7 @@ import type {
 } from './types';
 
 export * from './types';
-export { PROFILES, PROFILE_NAMES, DEFAULT_PROFILE, type ProfileName, type ServiceVariant } from './variant';
-export { ADO_RESOURCE } from './state';
+export { PROFILES, PROFILE_NAMES, type ProfileName, type ServiceVariant } from './variant';
 
 const DAY_MS = 24 * 3600 * 1000;
 
@@ -64,7 +63,6 @@ export class Emulator {
   /** https://127.0.0.1:PORT (or the host given). */
   readonly url: string;
   readonly port: number;
-  readonly host: string;
   /** host:port, what MSAL's knownAuthorities needs. */
   readonly authorityHost: string;
   readonly caCertPath: string;
@@ -81,7 +79,6 @@ export class Emulator {
     private readonly gates: GateList,
     init: { host: string; port: number; caCertPath: string; caCertPem: string; latencyMs: number },
   ) {
-    this.host = init.host;
     this.port = init.port;
     const visible = init.host === '0.0.0.0' || init.host === '::' ? '127.0.0.1' : init.host;
     const hostPart = visible.includes(':') ? `[${visible}]` : visible;
@@ -188,9 +185,6 @@ export class Emulator {
   addUser(options: UserOptions): UserRecord {
     return { ...this.state.addUser(options) };
   }
-  setInteractiveUser(userId: string | null): void {
-    this.state.interactiveUserId = userId === null ? undefined : this.state.requireUser(userId).id;
-  }
   issueRefreshToken(options: IssueRefreshTokenOptions): string {
     return this.state.issueRefreshToken(options);
   }
@@ -244,9 +238,6 @@ export class Emulator {
   }
 
   // ---- PATs ----
-  get policy(): PatPolicy {
-    return { ...this.state.policy };
-  }
   setPolicy(partial: Partial<PatPolicy>): void {
     this.state.policy = { ...this.state.policy, ...partial };
     if ('rateLimit' in partial) this.rateLimiter.reset();
@@ -456,7 +447,7 @@ export class Emulator {
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const host = options.host ?? '127.0.0.1';
-  const material = await loadOrCreateCerts(options.certCacheDir ?? defaultCertCacheDir());
+  const material = await loadOrCreateCerts();
   const state = new State();
   const faults = new FaultList();
   const rateLimiter = new RateLimiter();

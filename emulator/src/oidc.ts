@@ -1,19 +1,18 @@
 // Workload identity federation: the OIDC tokens Azure DevOps issues for a service connection (distributedTask 7.1
 // Oidctoken_Create) and their verification when Entra receives one as a client assertion.
 import { createSign, createVerify, generateKeyPairSync, KeyObject } from 'crypto';
-import { authenticateAdo } from './adoAuth';
-import { badVersion, missingVersion, parseVersion, requestedVersion, versionNumber, versionOutOfRange } from './apiVersion';
+import { argumentError, authenticateAdo, DT_NS, methodNotPlayed } from './adoAuth';
+import { readVersion, versionNumber, versionOutOfRange } from './apiVersion';
 import { EmuRequest, EmuResponse, isObject, jsonResponse, parseJson, queryParam, typedError } from './http';
 import { base64url, isGuid, newGuid } from './random';
 import type { State } from './state';
 import type { FederatedCredential } from './types';
 
 const OIDC_RE = /^\/([^/]+)\/([^/]+)\/_apis\/distributedtask\/hubs\/([^/]+)\/plans\/([^/]+)\/jobs\/([^/]+)\/oidctoken\/?$/i;
-const DT_NS = { namespace: 'Microsoft.TeamFoundation.DistributedTask.WebApi', assembly: 'Microsoft.TeamFoundation.DistributedTask.WebApi' };
 
 export const TOKEN_EXCHANGE_AUDIENCE = 'api://AzureADTokenExchange';
 /** Lifetime of an issued OIDC token (assumption). */
-export const OIDC_TOKEN_LIFETIME_S = 600;
+const OIDC_TOKEN_LIFETIME_S = 600;
 
 export function isOidcPath(path: string): boolean {
   return OIDC_RE.test(path);
@@ -65,13 +64,11 @@ export class OidcIssuer {
 }
 
 function checkVersion(req: EmuRequest): EmuResponse | undefined {
-  const text = requestedVersion(req);
-  if (text === undefined || text === '') return missingVersion(req);
-  const v = parseVersion(text);
-  if (!v) return badVersion(text, 'expected a form like 7.1-preview.1.');
+  const v = readVersion(req, '7.1-preview.1');
+  if ('status' in v) return v;
   const n = versionNumber(v);
   // Spec: 7.1-preview.1; the sprint 240 release notes call it with api-version=7.1.
-  if (n < 71 || n > 72 || (n === 72 && !v.preview)) return versionOutOfRange(text, '7.1-preview.1 to 7.2-preview');
+  if (n < 71 || n > 72 || (n === 72 && !v.preview)) return versionOutOfRange(v.text, '7.1-preview.1 to 7.2-preview');
   return undefined;
 }
 
@@ -83,7 +80,7 @@ export function handleOidc(state: State, req: EmuRequest): EmuResponse {
   const org = state.ensureOrg(orgName);
   const auth = authenticateAdo(state, req, org, true);
   if (!auth.ok) return auth.response;
-  if (req.method !== 'POST') return typedError(405, 'VssResourceNotFoundException', `The ${req.method} method is not supported here by this emulator.`);
+  if (req.method !== 'POST') return methodNotPlayed(req.method);
   const versionError = checkVersion(req);
   if (versionError) return versionError;
   if (auth.caller.kind !== 'job') {
@@ -95,7 +92,7 @@ export function handleOidc(state: State, req: EmuRequest): EmuResponse {
   }
   const [projectId, , planId, jobId] = [decodeURIComponent(m[2]), m[3], decodeURIComponent(m[4]), decodeURIComponent(m[5])];
   if (!isGuid(projectId) || !isGuid(planId) || !isGuid(jobId)) {
-    return typedError(400, 'ArgumentException', 'The project, plan and job identifiers must be GUIDs.', { namespace: 'System', assembly: 'mscorlib' });
+    return argumentError('The project, plan and job identifiers must be GUIDs.');
   }
   const project = state.groups.findProject(orgName, projectId);
   if (!project)
@@ -104,12 +101,10 @@ export function handleOidc(state: State, req: EmuRequest): EmuResponse {
     });
   if (req.bodyText.trim() !== '') {
     const parsed = parseJson(req.bodyText);
-    if (!parsed.ok || !isObject(parsed.value))
-      return typedError(400, 'ArgumentException', 'The body must be a JSON object of strings.', { namespace: 'System', assembly: 'mscorlib' });
+    if (!parsed.ok || !isObject(parsed.value)) return argumentError('The body must be a JSON object of strings.');
   }
   const connectionId = queryParam(req, 'serviceConnectionId');
-  if (!connectionId)
-    return typedError(400, 'ArgumentException', 'Value cannot be null. Parameter name: serviceConnectionId', { namespace: 'System', assembly: 'mscorlib' });
+  if (!connectionId) return argumentError('Value cannot be null. Parameter name: serviceConnectionId');
   const endpoint = isGuid(connectionId) ? state.endpoints.inOrg(orgName, connectionId) : undefined;
   if (!endpoint || endpoint.project.id !== project.id) {
     return typedError(
@@ -140,7 +135,7 @@ export function handleOidc(state: State, req: EmuRequest): EmuResponse {
   return jsonResponse(200, { oidcToken });
 }
 
-export type AssertionCheck = { ok: true } | { ok: false; status: number; error: string; code: number; text: string };
+type AssertionCheck = { ok: true } | { ok: false; status: number; error: string; code: number; text: string };
 
 /**
  * Checks a client assertion against the app's federated credentials, in Entra's order: signature, time range,
@@ -165,37 +160,16 @@ export function checkAssertion(state: State, assertion: string, credentials: Fed
     };
   }
   const text = (v: unknown): string => (typeof v === 'string' ? v : '');
+  const noRecord = (code: number, claim: string): AssertionCheck => {
+    return { ok: false, status: 400, error: 'invalid_request', code, text: `No matching federated identity record found for presented assertion ${claim}.` };
+  };
   const iss = text(claims.iss);
   const sub = text(claims.sub);
   const aud = Array.isArray(claims.aud) ? claims.aud.map(text) : [text(claims.aud)];
   const byIssuer = credentials.filter((c) => c.issuer === iss);
-  if (byIssuer.length === 0) {
-    return {
-      ok: false,
-      status: 400,
-      error: 'invalid_request',
-      code: 700211,
-      text: `No matching federated identity record found for presented assertion issuer '${iss}'.`,
-    };
-  }
+  if (byIssuer.length === 0) return noRecord(700211, `issuer '${iss}'`);
   const bySubject = byIssuer.filter((c) => c.subject === sub);
-  if (bySubject.length === 0) {
-    return {
-      ok: false,
-      status: 400,
-      error: 'invalid_request',
-      code: 700213,
-      text: `No matching federated identity record found for presented assertion subject '${sub}'. Please note that the matching is done using a case-sensitive comparison.`,
-    };
-  }
-  if (!bySubject.some((c) => aud.includes(c.audience))) {
-    return {
-      ok: false,
-      status: 400,
-      error: 'invalid_request',
-      code: 700212,
-      text: `No matching federated identity record found for presented assertion audience '${aud.join(', ')}'.`,
-    };
-  }
+  if (bySubject.length === 0) return noRecord(700213, `subject '${sub}'. Please note that the matching is done using a case-sensitive comparison`);
+  if (!bySubject.some((c) => aud.includes(c.audience))) return noRecord(700212, `audience '${aud.join(', ')}'`);
   return { ok: true };
 }

@@ -10,10 +10,10 @@ type Filter = 'active' | 'revoked' | 'expired' | 'all';
 type SortBy = 'displayName' | 'displayDate' | 'status';
 type Key = [string | number, number, string];
 
-export const DEFAULT_TOP = 20;
-export const MAX_TOP = 100;
+const DEFAULT_TOP = 20;
+const MAX_TOP = 100;
 /** Default order: sortByOption=displayDate (validFrom), isSortAscending=false, i.e. newest first. */
-export const DEFAULT_ASCENDING = false;
+const DEFAULT_ASCENDING = false;
 
 const FILTERS: Filter[] = ['active', 'revoked', 'expired', 'all'];
 const SORTS: SortBy[] = ['displayName', 'displayDate', 'status'];

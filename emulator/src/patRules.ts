@@ -3,7 +3,7 @@ import { roundToStoredPrecision } from './clock';
 import type { PatPolicy } from './types';
 
 /** Azure DevOps scopes a PAT may carry (plus app_token = full access). */
-export const KNOWN_PAT_SCOPES: ReadonlySet<string> = new Set(
+const KNOWN_PAT_SCOPES: ReadonlySet<string> = new Set(
   [
     'app_token',
     'vso.agentpools',
@@ -74,9 +74,9 @@ export const KNOWN_PAT_SCOPES: ReadonlySet<string> = new Set(
   ].map((s) => s.toLowerCase()),
 );
 
-export const MAX_DISPLAY_NAME = 256;
+const MAX_DISPLAY_NAME = 256;
 /** Creating or regenerating a global PAT is refused from this date (UTC): Azure DevOps release notes, sprint 270. */
-export const GLOBAL_PAT_CUTOFF_MS = Date.UTC(2026, 2, 15);
+const GLOBAL_PAT_CUTOFF_MS = Date.UTC(2026, 2, 15);
 /** Every global PAT stops working on this date (UTC): the announcement of the retirement of global PATs. */
 export const GLOBAL_PAT_RETIRED_MS = Date.UTC(2026, 11, 1);
 const DAY_MS = 24 * 3600 * 1000;

@@ -1,8 +1,8 @@
 // The PAT lifecycle API: /{org}/_apis/tokens/pats (List, Get, Create, Update, Revoke).
-import { ApiVersion, badVersion, missingVersion, parseVersion, requestedVersion, versionNumber, versionOutOfRange } from './apiVersion';
+import { ApiVersion, readVersion, versionNumber, versionOutOfRange } from './apiVersion';
 import { AdoCaller, authenticateAdo, hasScope, signInAnswer } from './adoAuth';
 import { roundToStoredPrecision } from './clock';
-import { EmuRequest, EmuResponse, emptyResponse, isObject, jsonResponse, parseJson, queryParam, typedError } from './http';
+import { EmuRequest, EmuResponse, isObject, jsonResponse, parseJson, queryParam, typedError } from './http';
 import { listPats } from './patList';
 import { checkAllOrgs, checkDisplayName, checkGlobal, checkScope, checkValidTo, PAT_ERROR_TEXT, PatError } from './patRules';
 import { PatInternal, patStatus, toApiPat, visibleIn } from './patStore';
@@ -67,18 +67,16 @@ export function servicePrincipalAnswer(state: State, req: EmuRequest): EmuRespon
 }
 
 function checkVersion(req: EmuRequest): ApiVersion | EmuResponse {
-  const text = requestedVersion(req);
-  if (text === undefined || text === '') return missingVersion(req);
-  const v = parseVersion(text);
-  if (!v) return badVersion(text, 'expected a form like 7.1-preview.1.');
+  const v = readVersion(req, '7.1-preview.1');
+  if ('status' in v) return v;
   if (!SUPPORTED.includes(versionNumber(v)) || (v.resourceVersion !== undefined && v.resourceVersion !== 1)) {
-    return versionOutOfRange(text, '6.1-preview.1 to 7.2-preview.1');
+    return versionOutOfRange(v.text, '6.1-preview.1 to 7.2-preview.1');
   }
   if (!v.preview) {
     return typedError(
       400,
       'VssInvalidPreviewVersionException',
-      `The requested version '${text}' of this resource exists only as a preview. Send api-version=${v.major}.${v.minor}-preview.1 to use it.`,
+      `The requested version '${v.text}' of this resource exists only as a preview. Send api-version=${v.major}.${v.minor}-preview.1 to use it.`,
     );
   }
   return v;
@@ -259,5 +257,5 @@ function revokePat(c: Call): EmuResponse {
   const pat = findOwn(c, raw);
   if (!pat || (pat.revoked && c.state.variant.revokeRevoked === 'error')) return sessionTokenNotFound(raw);
   pat.revoked = true;
-  return emptyResponse(204);
+  return { status: 204, headers: {}, body: '' };
 }

@@ -19,7 +19,7 @@ import { handleKeyVault, isKeyVaultPath } from './keyVault';
 import { handleOidc, isOidcPath } from './oidc';
 import { handleServiceEndpoints, isServiceEndpointPath } from './serviceEndpoints';
 
-export interface ServerOptions {
+interface ServerOptions {
   key: string;
   cert: string;
   state: State;
@@ -29,7 +29,7 @@ export interface ServerOptions {
   latencyMs: () => number;
 }
 
-export function classify(path: string): RequestKind {
+function classify(path: string): RequestKind {
   const entra = entraKind(path);
   if (entra) return entra;
   if (patsOrg(path) !== undefined) return 'pats';

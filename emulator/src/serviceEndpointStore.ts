@@ -30,7 +30,7 @@ const CONFIDENTIAL: Record<string, Record<string, string[]>> = {
 const DEFAULT_CONFIDENTIAL = ['password', 'apitoken', 'accesstoken', 'nugetkey', 'serviceprincipalkey'];
 
 /** Lower-cased names of the confidential parameters of a type and scheme. */
-export function confidentialNames(type: string, scheme: string): string[] {
+function confidentialNames(type: string, scheme: string): string[] {
   return CONFIDENTIAL[type.toLowerCase()]?.[scheme.toLowerCase()] ?? DEFAULT_CONFIDENTIAL;
 }
 
@@ -38,7 +38,7 @@ export function isConfidential(type: string, scheme: string, parameter: string):
   return confidentialNames(type, scheme).includes(parameter.toLowerCase());
 }
 
-export interface EndpointIdentity {
+interface EndpointIdentity {
   id: string;
   displayName: string;
   uniqueName: string;

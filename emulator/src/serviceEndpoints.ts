@@ -1,6 +1,6 @@
 // Service endpoints (serviceEndpoint 7.1): GET one and GET by names on the project routes, PUT (Endpoints_Update
 // Service Endpoint) on the organization route and, as the 4.1 recorded example does, on the project route.
-import { AdoCaller, authenticateAdo, hasScope, isAdministrator, namesProject } from './adoAuth';
+import { AdoCaller, argumentError, authenticateAdo, DT_NS, isAdministrator, methodNotPlayed, namesProject, projectNotFound, scopeRefusal } from './adoAuth';
 import { checkReleasedVersion } from './apiVersion';
 import { EmuRequest, EmuResponse, isObject, jsonResponse, parseJson, queryParam, typedError } from './http';
 import { isGuid } from './random';
@@ -10,26 +10,14 @@ import { State } from './state';
 const COLLECTION_RE = /^\/([^/]+)\/([^/]+)\/_apis\/serviceendpoint\/endpoints\/?$/i;
 const ITEM_RE = /^\/([^/]+)\/([^/]+)\/_apis\/serviceendpoint\/endpoints\/([^/]+)\/?$/i;
 const ORG_ITEM_RE = /^\/([^/]+)\/_apis\/serviceendpoint\/endpoints\/([^/]+)\/?$/i;
-const DT_NS = { namespace: 'Microsoft.TeamFoundation.DistributedTask.WebApi', assembly: 'Microsoft.TeamFoundation.DistributedTask.WebApi' };
 
 export function isServiceEndpointPath(path: string): boolean {
   return COLLECTION_RE.test(path) || ITEM_RE.test(path) || ORG_ITEM_RE.test(path);
 }
 
 /** serviceEndpoint 7.1 `security`: reads take vso.serviceendpoint (or _query, _manage); the update takes _manage. */
-function scopeRefusal(caller: AdoCaller, write: boolean): EmuResponse | undefined {
-  const accepted = write ? ['vso.serviceendpoint_manage'] : ['vso.serviceendpoint', 'vso.serviceendpoint_query', 'vso.serviceendpoint_manage'];
-  if (hasScope(caller, accepted)) return undefined;
-  return typedError(
-    401,
-    'UnauthorizedRequestException',
-    `TF400813: The user '${caller.id}' is not authorized to access this resource. The credential lacks the scope ${accepted[0]}.`,
-  );
-}
-
-function argumentError(message: string): EmuResponse {
-  return typedError(400, 'ArgumentException', message, { namespace: 'System', assembly: 'mscorlib' });
-}
+const READ_SCOPES = ['vso.serviceendpoint', 'vso.serviceendpoint_query', 'vso.serviceendpoint_manage'];
+const WRITE_SCOPES = ['vso.serviceendpoint_manage'];
 
 function notFound(id: string): EmuResponse {
   return typedError(404, 'ServiceEndpointNotFoundException', `Service connection with id ${id} does not exist or you do not have access to it.`, DT_NS);
@@ -48,9 +36,9 @@ export function handleServiceEndpoints(state: State, req: EmuRequest): EmuRespon
   const versionError = checkReleasedVersion(req);
   if (versionError) return versionError;
   const write = req.method !== 'GET';
-  if (write && req.method !== 'PUT') return typedError(405, 'VssResourceNotFoundException', `The ${req.method} method is not supported here by this emulator.`);
+  if (write && req.method !== 'PUT') return methodNotPlayed(req.method);
   if (!write && orgItem) return typedError(405, 'VssResourceNotFoundException', 'GET of an endpoint needs the project route.');
-  const refused = scopeRefusal(auth.caller, write);
+  const refused = scopeRefusal(auth.caller, write ? WRITE_SCOPES : READ_SCOPES);
   if (refused) return refused;
 
   if (orgItem) {
@@ -61,13 +49,9 @@ export function handleServiceEndpoints(state: State, req: EmuRequest): EmuRespon
   }
   const projectSegment = decodeURIComponent(m[2]);
   const project = state.groups.findProject(orgName, projectSegment);
-  if (!project) {
-    return typedError(404, 'ProjectDoesNotExistWithNameException', `TF200016: The project '${projectSegment}' does not exist, or you cannot see it.`, {
-      namespace: 'Microsoft.TeamFoundation.Core.WebApi',
-    });
-  }
+  if (!project) return projectNotFound(projectSegment);
   if (collection) {
-    if (write) return typedError(405, 'VssResourceNotFoundException', `The ${req.method} method is not supported here by this emulator.`);
+    if (write) return methodNotPlayed(req.method);
     const namesParam = queryParam(req, 'endpointNames');
     if (namesParam === undefined || namesParam.trim() === '') return argumentError('Value cannot be null. Parameter name: endpointNames');
     const names = namesParam.split(',').map((n) => n.trim().toLowerCase());

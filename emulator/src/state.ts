@@ -14,14 +14,13 @@ export const DEFAULT_APP_SCOPES = 'vso.pats vso.pats_manage';
 export const REFRESH_TOKEN_LIFETIME_MS = 90 * 24 * 3600 * 1000;
 export const ACCESS_TOKEN_LIFETIME_S = 3599;
 
-export interface RefreshGrant {
+interface RefreshGrant {
   tenantId: string;
   clientId: string;
   userId: string;
   issuedAtMs: number;
   expiresAtMs: number;
   revoked: boolean;
-  scope: string;
   refusal?: RefreshRefusal;
 }
 
@@ -40,8 +39,7 @@ export interface AccessGrant {
   name: string;
 }
 
-export interface DeviceCodeGrant {
-  deviceCode: string;
+interface DeviceCodeGrant {
   userCode: string;
   tenantId: string;
   clientId: string;
@@ -51,8 +49,7 @@ export interface DeviceCodeGrant {
   userId?: string;
 }
 
-export interface AuthCodeGrant {
-  tenantId: string;
+interface AuthCodeGrant {
   clientId: string;
   redirectUri: string;
   challenge?: string;
@@ -86,7 +83,6 @@ export class State {
   readonly deviceCodes = new Map<string, DeviceCodeGrant>();
   readonly authCodes = new Map<string, AuthCodeGrant>();
   readonly orgs = new Map<string, OrgRecord>();
-  interactiveUserId: string | undefined;
   policy: PatPolicy = defaultPolicy();
   /** How the service answers where the sources leave it open (variant.ts). */
   variant: ServiceVariant = defaultVariant();
@@ -158,7 +154,6 @@ export class State {
       issuedAtMs: options.expired ? now - REFRESH_TOKEN_LIFETIME_MS - 1000 : now,
       expiresAtMs: options.expired ? now - 1000 : now + REFRESH_TOKEN_LIFETIME_MS,
       revoked: options.revoked ?? false,
-      scope: options.scope ?? `${ADO_RESOURCE}/.default openid profile offline_access`,
       refusal: options.refusal,
     });
     return token;
@@ -221,12 +216,8 @@ export class State {
     return u;
   }
 
-  /** The user an interactive sign-in picks: setInteractiveUser's, else the tenant's first user. */
+  /** The user an interactive sign-in picks: the tenant's first user. */
   interactiveUserFor(tenantId: string): UserRecord | undefined {
-    if (this.interactiveUserId) {
-      const u = this.users.get(this.interactiveUserId);
-      if (u && u.tenantId === tenantId) return u;
-    }
     for (const u of this.users.values()) if (u.tenantId === tenantId) return u;
     return undefined;
   }

@@ -1,5 +1,5 @@
 // JWT-shaped tokens. Nothing is really signed: the emulator recognises its own tokens by lookup.
-import { ACCESS_TOKEN_LIFETIME_S, ADO_RESOURCE, REFRESH_TOKEN_LIFETIME_MS, State } from './state';
+import { AccessGrant, ACCESS_TOKEN_LIFETIME_S, ADO_RESOURCE, REFRESH_TOKEN_LIFETIME_MS, State } from './state';
 import { base64url, newRefreshToken, randomBase64url } from './random';
 import type { AppRecord, UserRecord } from './types';
 
@@ -8,7 +8,7 @@ export function makeJwt(claims: Record<string, unknown>): string {
   return `${head}.${base64url(JSON.stringify(claims))}.${randomBase64url(64)}`;
 }
 
-export function clientInfo(user: UserRecord): string {
+function clientInfo(user: UserRecord): string {
   return base64url(JSON.stringify({ uid: user.id, utid: user.tenantId }));
 }
 
@@ -67,19 +67,16 @@ export function issueAppAccessToken(state: State, app: AppRecord): string {
     uti: randomBase64url(16),
     ver: '1.0',
   });
-  state.accessTokens.set(token, {
-    kind: 'app',
-    tenantId: app.tenantId,
-    clientId: app.clientId,
-    oid: app.servicePrincipalId,
-    scp: '',
-    expMs: exp * 1000,
-    name: app.displayName,
-  });
+  state.accessTokens.set(token, appGrant(app, exp));
   return token;
 }
 
-export function makeIdToken(state: State, app: AppRecord, user: UserRecord, nonce?: string): string {
+/** What an app-only token (Azure DevOps or Key Vault) stands for. */
+function appGrant(app: AppRecord, expS: number): AccessGrant {
+  return { kind: 'app', tenantId: app.tenantId, clientId: app.clientId, oid: app.servicePrincipalId, scp: '', expMs: expS * 1000, name: app.displayName };
+}
+
+function makeIdToken(state: State, app: AppRecord, user: UserRecord, nonce?: string): string {
   const nowS = Math.floor(state.clock.nowMs() / 1000);
   const claims: Record<string, unknown> = {
     aud: app.clientId,
@@ -100,7 +97,7 @@ export function makeIdToken(state: State, app: AppRecord, user: UserRecord, nonc
   return makeJwt(claims);
 }
 
-export function storeRefreshToken(state: State, app: AppRecord, user: UserRecord, scope: string): string {
+export function storeRefreshToken(state: State, app: AppRecord, user: UserRecord): string {
   const now = state.clock.nowMs();
   const token = newRefreshToken();
   state.refreshTokens.set(token, {
@@ -110,12 +107,11 @@ export function storeRefreshToken(state: State, app: AppRecord, user: UserRecord
     issuedAtMs: now,
     expiresAtMs: now + REFRESH_TOKEN_LIFETIME_MS,
     revoked: false,
-    scope,
   });
   return token;
 }
 
-export interface UserTokenResponseOptions {
+interface UserTokenResponseOptions {
   /** Granted Azure DevOps scope names (without the resource prefix). */
   granted: string[];
   /** OIDC scopes that were requested (openid, profile, offline_access, email). */
@@ -136,7 +132,7 @@ export function userTokenResponse(state: State, app: AppRecord, user: UserRecord
     ext_expires_in: ACCESS_TOKEN_LIFETIME_S,
     access_token: issueUserAccessToken(state, app, user, scp),
   };
-  if (options.withRefreshToken) body.refresh_token = storeRefreshToken(state, app, user, scope);
+  if (options.withRefreshToken) body.refresh_token = storeRefreshToken(state, app, user);
   if (options.oidc.includes('openid')) body.id_token = makeIdToken(state, app, user, options.nonce);
   if (options.withClientInfo) body.client_info = clientInfo(user);
   return body;
@@ -161,14 +157,6 @@ export function issueVaultAccessToken(state: State, app: AppRecord): string {
     uti: randomBase64url(16),
     ver: '1.0',
   });
-  state.vaultTokens.set(token, {
-    kind: 'app',
-    tenantId: app.tenantId,
-    clientId: app.clientId,
-    oid: app.servicePrincipalId,
-    scp: '',
-    expMs: exp * 1000,
-    name: app.displayName,
-  });
+  state.vaultTokens.set(token, appGrant(app, exp));
   return token;
 }

@@ -59,8 +59,6 @@ export interface EmulatorOptions {
   port?: number;
   /** Delay added before every response. Default 0. */
   latencyMs?: number;
-  /** Where generated certificates are cached; default os.tmpdir()/pat-lifecycle-emulator-certs. false = never cache. */
-  certCacheDir?: string | false;
 }
 
 export interface EmulatorStats {
@@ -146,8 +144,6 @@ export interface IssueRefreshTokenOptions {
    * BadTokenDueToSignInFrequency) or when the user must confirm the sign-in (AADSTS50199, CmsiInterrupt).
    */
   refusal?: RefreshRefusal;
-  /** Scopes recorded on the grant (informational). */
-  scope?: string;
 }
 
 export type RefreshRefusal = 'signInFrequency' | 'userConfirmation';
@@ -295,7 +291,6 @@ export interface GateHandle {
 }
 
 export interface FaultHandle {
-  readonly id: number;
   /** Requests this fault has answered so far. */
   readonly hits: number;
   /** Applications left before it is removed. */

@@ -113,12 +113,6 @@ export class VariableGroupStore {
       for (const { group, copy } of saved) Object.assign(group, copy);
     };
   }
-
-  clear(): void {
-    this.groups.length = 0;
-    this.projects.clear();
-    this.nextId = 1;
-  }
 }
 
 /** An IdentityRef as the recorded answers show it (id, displayName, uniqueName, url, imageUrl). */
@@ -132,7 +126,7 @@ function identityRef(who: Identity, org: string, baseUrl: string): Record<string
   };
 }
 
-export function toApiGroup(g: GroupInternal, baseUrl = ''): Record<string, unknown> {
+export function toApiGroup(g: GroupInternal, baseUrl: string): Record<string, unknown> {
   const variables: Record<string, unknown> = {};
   for (const [name, v] of g.variables) variables[name] = v.isSecret ? { isSecret: true, value: null } : { value: v.value };
   return {

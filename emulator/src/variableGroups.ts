@@ -1,7 +1,7 @@
 // Variable groups: GET list / GET one (project routes), PUT (replaces the whole variable set) on the documented
 // organization-level route (distributedTask 7.1 Variablegroups_Update) and, as the variant says, the project-level
 // route of the 4.1 recorded example.
-import { AdoCaller, authenticateAdo, hasScope, isAdministrator, namesProject } from './adoAuth';
+import { AdoCaller, argumentError, authenticateAdo, DT_NS, isAdministrator, methodNotPlayed, namesProject, projectNotFound, scopeRefusal } from './adoAuth';
 import { checkReleasedVersion } from './apiVersion';
 import { EmuRequest, EmuResponse, isObject, jsonResponse, parseJson, queryParam, typedError } from './http';
 import { State } from './state';
@@ -10,10 +10,13 @@ import { GroupInternal, ProjectRecord, StoredVariable, toApiGroup } from './vari
 const COLLECTION_RE = /^\/([^/]+)\/([^/]+)\/_apis\/distributedtask\/variablegroups\/?$/i;
 const ITEM_RE = /^\/([^/]+)\/([^/]+)\/_apis\/distributedtask\/variablegroups\/([^/]+)\/?$/i;
 const ORG_ITEM_RE = /^\/([^/]+)\/_apis\/distributedtask\/variablegroups\/([^/]+)\/?$/i;
-const DT_NS = { namespace: 'Microsoft.TeamFoundation.DistributedTask.WebApi', assembly: 'Microsoft.TeamFoundation.DistributedTask.WebApi' };
 
 export function isVariableGroupPath(path: string): boolean {
   return COLLECTION_RE.test(path) || ITEM_RE.test(path) || ORG_ITEM_RE.test(path);
+}
+
+function notFound(idText: string): EmuResponse {
+  return typedError(404, 'VariableGroupNotFoundException', `Variable group with id ${idText} does not exist or you do not have access to it.`, DT_NS);
 }
 
 function wildcardMatch(pattern: string, value: string): boolean {
@@ -28,15 +31,8 @@ function wildcardMatch(pattern: string, value: string): boolean {
 }
 
 /** Scopes per method (distributedTask 7.1 spec): reads take _read/_write/_manage; the update takes _manage only. */
-function scopeRefusal(caller: AdoCaller, write: boolean): EmuResponse | undefined {
-  const accepted = write ? ['vso.variablegroups_manage'] : ['vso.variablegroups_read', 'vso.variablegroups_write', 'vso.variablegroups_manage'];
-  if (hasScope(caller, accepted)) return undefined;
-  return typedError(
-    401,
-    'UnauthorizedRequestException',
-    `TF400813: The user '${caller.id}' is not authorized to access this resource. The credential lacks the scope ${accepted[0]}.`,
-  );
-}
+const READ_SCOPES = ['vso.variablegroups_read', 'vso.variablegroups_write', 'vso.variablegroups_manage'];
+const WRITE_SCOPES = ['vso.variablegroups_manage'];
 
 export function handleVariableGroups(state: State, req: EmuRequest): EmuResponse {
   const orgItem = ORG_ITEM_RE.exec(req.path);
@@ -50,16 +46,13 @@ export function handleVariableGroups(state: State, req: EmuRequest): EmuResponse
   if (!auth.ok) return auth.response;
   const versionError = checkReleasedVersion(req);
   if (versionError) return versionError;
-  const refused = scopeRefusal(auth.caller, req.method !== 'GET');
+  const refused = scopeRefusal(auth.caller, req.method !== 'GET' ? WRITE_SCOPES : READ_SCOPES);
   if (refused) return refused;
   const projectSegment = decodeURIComponent(m[2]);
   const project = state.groups.findProject(orgName, projectSegment);
-  if (!project)
-    return typedError(404, 'ProjectDoesNotExistWithNameException', `TF200016: The project '${projectSegment}' does not exist, or you cannot see it.`, {
-      namespace: 'Microsoft.TeamFoundation.Core.WebApi',
-    });
+  if (!project) return projectNotFound(projectSegment);
   if (!item) {
-    if (req.method !== 'GET') return typedError(405, 'VssResourceNotFoundException', `The ${req.method} method is not supported here by this emulator.`);
+    if (req.method !== 'GET') return methodNotPlayed(req.method);
     const nameFilter = queryParam(req, 'groupName');
     const groups = state.groups.inProject(orgName, project).filter((g) => !nameFilter || wildcardMatch(nameFilter, g.name));
     // queryOrder (VariableGroupQueryOrder, distributedTask 7.1): IdDescending (the default) or IdAscending.
@@ -69,9 +62,7 @@ export function handleVariableGroups(state: State, req: EmuRequest): EmuResponse
   }
   const idText = decodeURIComponent(m[3]);
   const group = /^\d+$/.test(idText) ? state.groups.find(orgName, project, Number(idText)) : undefined;
-  if (!group) {
-    return typedError(404, 'VariableGroupNotFoundException', `Variable group with id ${idText} does not exist or you do not have access to it.`, DT_NS);
-  }
+  if (!group) return notFound(idText);
   if (req.method === 'GET') return jsonResponse(200, toApiGroup(group, state.baseUrl));
   if (req.method === 'PUT') {
     if (state.variant.variableGroupProjectPut === 'refused') {
@@ -79,7 +70,7 @@ export function handleVariableGroups(state: State, req: EmuRequest): EmuResponse
     }
     return putGroup(state, req, auth.caller, project, group, false);
   }
-  return typedError(405, 'VssResourceNotFoundException', `The ${req.method} method is not supported here by this emulator.`);
+  return methodNotPlayed(req.method);
 }
 
 /** `{org}/_apis/distributedtask/variablegroups/{id}`: only PUT (the update) is played here. */
@@ -89,18 +80,12 @@ function handleOrgItem(state: State, req: EmuRequest, orgName: string, idText: s
   if (!auth.ok) return auth.response;
   const versionError = checkReleasedVersion(req);
   if (versionError) return versionError;
-  if (req.method !== 'PUT') return typedError(405, 'VssResourceNotFoundException', `The ${req.method} method is not supported here by this emulator.`);
-  const refused = scopeRefusal(auth.caller, true);
+  if (req.method !== 'PUT') return methodNotPlayed(req.method);
+  const refused = scopeRefusal(auth.caller, WRITE_SCOPES);
   if (refused) return refused;
   const group = /^\d+$/.test(idText) ? state.groups.inOrg(orgName, Number(idText)) : undefined;
-  if (!group) {
-    return typedError(404, 'VariableGroupNotFoundException', `Variable group with id ${idText} does not exist or you do not have access to it.`, DT_NS);
-  }
+  if (!group) return notFound(idText);
   return putGroup(state, req, auth.caller, group.project, group, true);
-}
-
-function argumentError(message: string): EmuResponse {
-  return typedError(400, 'ArgumentException', message, { namespace: 'System', assembly: 'mscorlib' });
 }
 
 /**

@@ -77,7 +77,7 @@ export const PROFILES: Readonly<Record<ProfileName, Readonly<ServiceVariant>>> =
 
 export const PROFILE_NAMES = Object.keys(PROFILES) as ProfileName[];
 
-export const DEFAULT_PROFILE: ProfileName = 'server2022';
+const DEFAULT_PROFILE: ProfileName = 'server2022';
 
 export function defaultVariant(): ServiceVariant {
   return { ...PROFILES[DEFAULT_PROFILE] };

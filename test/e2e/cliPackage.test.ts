@@ -6,11 +6,11 @@
 import * as assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as https from 'node:https';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { repoRoot } from '../support/paths';
 import { startWorld, succeeded, type World } from '../support/world';
+import { answerDeviceLogin } from '../support/deviceLogin';
 
 interface Run {
   code: number | null;
@@ -31,24 +31,6 @@ function run(command: string, args: string[], cwd: string, env: Record<string, s
     });
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-/** Posts the emulator's device code page form, as a person selecting Approve does. */
-function approveOnPage(pageUrl: string, userCode: string, ca: string): Promise<{ status: number; body: string }> {
-  const body = new URLSearchParams({ user_code: userCode, action: 'approve' }).toString();
-  return new Promise((resolve, reject) => {
-    const req = https.request(
-      pageUrl,
-      { method: 'POST', ca, headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) } },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8').on('data', (d: string) => (text += d));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
   });
 }
 
@@ -114,7 +96,7 @@ describe('end to end: the sign-in command as an npm package', function () {
       { ...npmEnv, NODE_EXTRA_CA_CERTS: w.emu.caCertPath },
       (text) => {
         const m = /open the page (https:\S+) and enter the code (\S+)/.exec(text);
-        if (m && !approval) approval = approveOnPage(m[1], m[2], w.emu.caCertPem);
+        if (m && !approval) approval = answerDeviceLogin(m[1], w.emu.caCertPem, m[2], 'approve');
       },
     );
     assert.equal(signIn.code, 0, signIn.stderr);

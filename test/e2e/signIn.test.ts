@@ -7,35 +7,12 @@
 import * as assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as https from 'node:https';
 import { ORG, explain, failed, startWorld, succeeded, type World } from '../support/world';
+import { answerDeviceLogin } from '../support/deviceLogin';
 
 const PROJECT = 'Platform';
 /** What the task prints for the person: the page, then the code. */
 const PROMPT = /open (\S+) in a browser and enter the code (\S+)\./;
-
-/** Posts the emulator's /devicelogin form (Approve or Decline) as a browser would. */
-function answer(page: string, ca: string, userCode: string, action: 'approve' | 'decline'): Promise<{ status: number; body: string }> {
-  const body = new URLSearchParams({ user_code: userCode, action }).toString();
-  return new Promise((resolve, reject) => {
-    const req = https.request(
-      page,
-      {
-        method: 'POST',
-        ca,
-        agent: false,
-        headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) },
-      },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8').on('data', (d: string) => (text += d));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
 
 describe('end to end: signIn (first refresh token from the pipeline)', function () {
   this.timeout(60_000);
@@ -86,7 +63,7 @@ describe('end to end: signIn (first refresh token from the pipeline)', function 
     const before = w.emu.getVariableGroup(ORG, PROJECT, group.id)!;
     let approval: { status: number; body: string } | undefined;
     const run = await runSignIn({ variableGroup: 'first-sign-in' }, async (page, code) => {
-      approval = await answer(page, ca, code, 'approve');
+      approval = await answerDeviceLogin(page, ca, code, 'approve');
     });
     succeeded(run);
     assert.equal(approval?.status, 200, approval?.body);
@@ -165,7 +142,7 @@ describe('end to end: signIn (first refresh token from the pipeline)', function 
   it('declined on the sign-in page: says so, and stores nothing', async () => {
     w.emu.addVariableGroup({ org: ORG, project: PROJECT, name: 'declined-group', variables: { Keep: 'x' } });
     const run = await runSignIn({ variableGroup: 'declined-group' }, async (page, code) => {
-      assert.equal((await answer(page, ca, code, 'decline')).status, 200);
+      assert.equal((await answerDeviceLogin(page, ca, code, 'decline')).status, 200);
     });
     failed(run, /The sign-in was declined on the sign-in page.*Nothing was stored/);
     assert.deepEqual(w.emu.getVariableGroup(ORG, PROJECT, 'declined-group')!.variables, { Keep: { value: 'x', isSecret: false } });
@@ -185,7 +162,7 @@ describe('end to end: signIn (first refresh token from the pipeline)', function 
   it('signed in, but the job may not change the group: says the token is kept nowhere, and which role is missing', async () => {
     w.emu.addVariableGroup({ org: ORG, project: PROJECT, name: 'read-only-group', variables: { Keep: 'x' }, administrators: 'none' });
     const run = await runSignIn({ variableGroup: 'read-only-group' }, async (page, code) => {
-      assert.equal((await answer(page, ca, code, 'approve')).status, 200);
+      assert.equal((await answerDeviceLogin(page, ca, code, 'approve')).status, 200);
     });
     failed(run, /Signed in, but the refresh token could not be stored, and it is kept nowhere else: .*needs the Administrator role/);
     assert.deepEqual(w.emu.getVariableGroup(ORG, PROJECT, 'read-only-group')!.variables, { Keep: { value: 'x', isSecret: false } });
